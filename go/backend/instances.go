@@ -1,0 +1,327 @@
+package backend
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"orchestrator/go/inst"
+)
+
+// column binds a database_instance column to an Instance field: the same
+// table serves writing (value) and reading (pointer).
+type column struct {
+	name string
+	ptr  any
+}
+
+// keyList stores a replica list as JSON text.
+type keyList struct{ keys *[]inst.InstanceKey }
+
+func (k keyList) Scan(v any) error {
+	*k.keys = []inst.InstanceKey{}
+	var b []byte
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	default:
+		return fmt.Errorf("cannot scan %T as key list", v)
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	return json.Unmarshal(b, k.keys)
+}
+
+// nullString scans NULL text columns into a plain string.
+type nullString struct{ s *string }
+
+func (n nullString) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*n.s = ""
+	case string:
+		*n.s = x
+	case []byte:
+		*n.s = string(x)
+	default:
+		return fmt.Errorf("cannot scan %T as string", v)
+	}
+	return nil
+}
+
+type timeField struct{ t *time.Time }
+
+func (f timeField) Scan(v any) error {
+	var t Time
+	if err := t.Scan(v); err != nil {
+		return err
+	}
+	*f.t = t.Time
+	return nil
+}
+
+type durationField struct{ d *time.Duration }
+
+func (f durationField) Scan(v any) error {
+	var n sql.NullInt64
+	if err := n.Scan(v); err != nil {
+		return err
+	}
+	*f.d = time.Duration(n.Int64)
+	return nil
+}
+
+func instanceColumns(i *inst.Instance) []column {
+	return []column{
+		{"hostname", &i.Key.Hostname}, {"port", &i.Key.Port},
+		{"last_checked", timeField{&i.LastChecked}}, {"last_attempted_check", timeField{&i.LastAttemptedCheck}},
+		{"last_seen", timeField{&i.LastSeen}}, {"last_probe_error", &i.LastProbeError},
+		{"server_id", &i.ServerID}, {"server_uuid", &i.ServerUUID}, {"version", &i.Version},
+		{"version_comment", &i.VersionComment}, {"flavor", &i.FlavorName}, {"read_only", &i.ReadOnly},
+		{"super_read_only", &i.SuperReadOnly}, {"binlog_format", &i.Binlog_format},
+		{"binlog_row_image", &i.BinlogRowImage}, {"log_bin", &i.LogBinEnabled},
+		{"log_slave_updates", &i.LogReplicationUpdatesEnabled},
+		{"binary_log_file", &i.SelfBinlogCoordinates.LogFile}, {"binary_log_pos", &i.SelfBinlogCoordinates.LogPos},
+		{"master_host", &i.MasterKey.Hostname}, {"master_port", &i.MasterKey.Port}, {"master_uuid", &i.MasterUUID},
+		{"replication_sql_thread_state", &i.ReplicationSQLThreadState},
+		{"replication_io_thread_state", &i.ReplicationIOThreadState},
+		{"has_replication_filters", &i.HasReplicationFilters}, {"supports_oracle_gtid", &i.SupportsOracleGTID},
+		{"oracle_gtid", &i.UsingOracleGTID}, {"mariadb_gtid", &i.UsingMariaDBGTID}, {"gtid_mode", &i.GTIDMode},
+		{"executed_gtid_set", nullString{&i.ExecutedGtidSet}}, {"gtid_purged", nullString{&i.GtidPurged}},
+		{"gtid_errant", nullString{&i.GtidErrant}},
+		{"mariadb_gtid_current_pos", nullString{&i.MariaDBGtidCurrentPos}},
+		{"mariadb_gtid_slave_pos", nullString{&i.MariaDBGtidSlavePos}},
+		{"mariadb_gtid_binlog_pos", nullString{&i.MariaDBGtidBinlogPos}},
+		{"mariadb_gtid_io_pos", nullString{&i.MariaDBGtidIOPos}}, {"mariadb_using_gtid", &i.MariaDBUsingGtid},
+		{"master_log_file", &i.ReadBinlogCoordinates.LogFile}, {"read_master_log_pos", &i.ReadBinlogCoordinates.LogPos},
+		{"relay_master_log_file", &i.ExecBinlogCoordinates.LogFile}, {"exec_master_log_pos", &i.ExecBinlogCoordinates.LogPos},
+		{"relay_log_file", &i.RelaylogCoordinates.LogFile}, {"relay_log_pos", &i.RelaylogCoordinates.LogPos},
+		{"last_sql_error", nullString{&i.LastSQLError}}, {"last_io_error", nullString{&i.LastIOError}},
+		{"seconds_behind_master", &i.SecondsBehindMaster}, {"slave_lag_seconds", &i.ReplicationLagSeconds},
+		{"sql_delay", &i.SQLDelay}, {"heartbeat_period", &i.HeartbeatPeriod},
+		{"received_heartbeats", &i.ReceivedHeartbeats}, {"replication_user", &i.ReplicationUser},
+		{"slave_hosts", keyList{&i.Replicas}}, {"cluster_name", &i.ClusterName},
+		{"suggested_cluster_alias", &i.SuggestedClusterAlias}, {"data_center", &i.DataCenter},
+		{"region", &i.Region}, {"physical_environment", &i.PhysicalEnvironment},
+		{"replication_depth", &i.ReplicationDepth}, {"is_co_master", &i.IsCoMaster},
+		{"has_replication_credentials", &i.HasReplicationCredentials}, {"allow_tls", &i.AllowTLS},
+		{"semi_sync_available", &i.SemiSyncAvailable}, {"semi_sync_master_enabled", &i.SemiSyncMasterEnabled},
+		{"semi_sync_replica_enabled", &i.SemiSyncReplicaEnabled}, {"semi_sync_master_timeout", &i.SemiSyncMasterTimeout},
+		{"semi_sync_master_wait_for_slave_count", &i.SemiSyncMasterWaitForReplicaCount},
+		{"semi_sync_master_status", &i.SemiSyncMasterStatus}, {"semi_sync_master_clients", &i.SemiSyncMasterClients},
+		{"semi_sync_replica_status", &i.SemiSyncReplicaStatus}, {"instance_alias", &i.InstanceAlias},
+		{"promotion_rule_detected", (*string)(&i.PromotionRule)}, {"cluster_domain", &i.ClusterDomain},
+		{"uptime", &i.Uptime}, {"last_discovery_latency", durationField{&i.LastDiscoveryLatency}},
+	}
+}
+
+var instanceColumnNames = func() []string {
+	cols := instanceColumns(&inst.Instance{})
+	names := make([]string, len(cols))
+	for n, c := range cols {
+		names[n] = c.name
+	}
+	return names
+}()
+
+// value turns a column binding into a value to write.
+func (c column) value() any {
+	switch p := c.ptr.(type) {
+	case timeField:
+		if p.t.IsZero() {
+			return nil
+		}
+		return ts(*p.t)
+	case nullString:
+		return *p.s
+	case keyList:
+		b, _ := json.Marshal(*p.keys)
+		return string(b)
+	case durationField:
+		return int64(*p.d)
+	case *string:
+		return *p
+	case *int:
+		return *p
+	case *int64:
+		return *p
+	case *uint:
+		return *p
+	case *uint64:
+		return *p
+	case *bool:
+		return *p
+	case *float64:
+		return *p
+	case *inst.ReplicationThreadState:
+		return int(*p)
+	case *sql.NullInt64:
+		if !p.Valid {
+			return nil
+		}
+		return p.Int64
+	}
+	panic(fmt.Sprintf("backend: no value for column %s (%T)", c.name, c.ptr))
+}
+
+// WriteInstances stores probe results in one transaction.
+func (s *Store) WriteInstances(ctx context.Context, instances []*inst.Instance) error {
+	if len(instances) == 0 {
+		return nil
+	}
+	c, cancel := s.ctx(ctx)
+	defer cancel()
+	tx, err := s.db.BeginTx(c, nil)
+	if err != nil {
+		return fmt.Errorf("write instances: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	stmt, err := tx.PrepareContext(c, s.dialect.Upsert("database_instance", instanceColumnNames, []string{"hostname", "port"}))
+	if err != nil {
+		return fmt.Errorf("write instances: %w", err)
+	}
+	defer stmt.Close()
+	for _, i := range instances {
+		cols := instanceColumns(i)
+		args := make([]any, len(cols))
+		for n, col := range cols {
+			args[n] = col.value()
+		}
+		if _, err := stmt.ExecContext(c, args...); err != nil {
+			return fmt.Errorf("write instance %s: %w", i.Key, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("write instances: %w", err)
+	}
+	return nil
+}
+
+// RecordFailedCheck notes a probe that failed: last attempted check and
+// last checked advance, last seen does not. An unknown instance gets a row
+// so that the attempt is visible and retried.
+func (s *Store) RecordFailedCheck(ctx context.Context, key inst.InstanceKey, probeErr string, latency time.Duration) error {
+	now := ts(time.Now())
+	if len(probeErr) > 500 {
+		probeErr = probeErr[:500]
+	}
+	n, err := s.affected(ctx, `UPDATE database_instance SET last_checked=?, last_attempted_check=?, last_probe_error=?, last_discovery_latency=? WHERE hostname=? AND port=?`,
+		now, now, probeErr, int64(latency), key.Hostname, key.Port)
+	if err != nil {
+		return fmt.Errorf("record failed check of %s: %w", key, err)
+	}
+	if n == 0 {
+		_, err = s.exec(ctx, s.dialect.InsertIgnore("database_instance", []string{"hostname", "port", "last_checked", "last_attempted_check", "last_probe_error", "cluster_name"}),
+			key.Hostname, key.Port, now, now, probeErr, key.String())
+		if err != nil {
+			return fmt.Errorf("record failed check of %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// InstanceFilter narrows ReadInstances.
+type InstanceFilter struct {
+	Key         *inst.InstanceKey
+	ClusterName string
+	MasterKey   *inst.InstanceKey
+}
+
+// ReadInstances returns instances, ordered by cluster, depth and key.
+func (s *Store) ReadInstances(ctx context.Context, f InstanceFilter) ([]*inst.Instance, error) {
+	var where []string
+	var args []any
+	if f.Key != nil {
+		where = append(where, "hostname=? AND port=?")
+		args = append(args, f.Key.Hostname, f.Key.Port)
+	}
+	if f.ClusterName != "" {
+		where = append(where, "cluster_name=?")
+		args = append(args, f.ClusterName)
+	}
+	if f.MasterKey != nil {
+		where = append(where, "master_host=? AND master_port=?")
+		args = append(args, f.MasterKey.Hostname, f.MasterKey.Port)
+	}
+	q := "SELECT " + strings.Join(instanceColumnNames, ",") + " FROM database_instance"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY cluster_name, replication_depth, hostname, port"
+	var out []*inst.Instance
+	err := s.queryRows(ctx, func(rows *sql.Rows) error {
+		i := &inst.Instance{}
+		cols := instanceColumns(i)
+		ptrs := make([]any, len(cols))
+		for n, c := range cols {
+			ptrs[n] = c.ptr
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		out = append(out, i)
+		return nil
+	}, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read instances: %w", err)
+	}
+	return out, nil
+}
+
+// ReadInstance returns one instance or an error wrapping inst.ErrNotFound.
+func (s *Store) ReadInstance(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+	list, err := s.ReadInstances(ctx, InstanceFilter{Key: &key})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("instance %s: %w", key, inst.ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// ForgetInstance deletes an instance; it reports ErrNotFound when unknown.
+func (s *Store) ForgetInstance(ctx context.Context, key inst.InstanceKey) error {
+	n, err := s.affected(ctx, `DELETE FROM database_instance WHERE hostname=? AND port=?`, key.Hostname, key.Port)
+	if err != nil {
+		return fmt.Errorf("forget %s: %w", key, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("forget %s: %w", key, inst.ErrNotFound)
+	}
+	return nil
+}
+
+// ForgetUnseen deletes instances not seen since the cutoff.
+func (s *Store) ForgetUnseen(ctx context.Context, olderThan time.Time) (int64, error) {
+	return s.affected(ctx, `DELETE FROM database_instance WHERE (last_seen IS NULL AND last_attempted_check < ?) OR last_seen < ?`, ts(olderThan), ts(olderThan))
+}
+
+// InstanceKeys lists every known key with its last attempted check time.
+func (s *Store) InstanceKeys(ctx context.Context) ([]inst.InstanceKey, error) {
+	var out []inst.InstanceKey
+	err := s.queryRows(ctx, func(rows *sql.Rows) error {
+		var k inst.InstanceKey
+		if err := rows.Scan(&k.Hostname, &k.Port); err != nil {
+			return err
+		}
+		out = append(out, k)
+		return nil
+	}, `SELECT hostname, port FROM database_instance ORDER BY hostname, port`)
+	if err != nil {
+		return nil, fmt.Errorf("read instance keys: %w", err)
+	}
+	return out, nil
+}
+
+// IsNotFound reports whether err wraps inst.ErrNotFound.
+func IsNotFound(err error) bool { return errors.Is(err, inst.ErrNotFound) }
