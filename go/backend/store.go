@@ -170,6 +170,15 @@ func (s *Store) queryRows(ctx context.Context, scan func(*sql.Rows) error, query
 	return rows.Err()
 }
 
+// count runs a single-value integer query.
+func (s *Store) count(ctx context.Context, query string, args ...any) (int64, error) {
+	c, cancel := s.ctx(ctx)
+	defer cancel()
+	var n sql.NullInt64
+	err := s.db.QueryRowContext(c, query, args...).Scan(&n)
+	return n.Int64, err
+}
+
 // Ping checks the backend answers.
 func (s *Store) Ping(ctx context.Context) error {
 	c, cancel := s.ctx(ctx)

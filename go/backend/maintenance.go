@@ -1,0 +1,133 @@
+package backend
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"orchestrator/go/inst"
+)
+
+// Maintenance is an active maintenance lock on an instance.
+type Maintenance struct {
+	MaintenanceId  int64 //nolint:revive // upstream JSON name
+	Key            inst.InstanceKey
+	BeginTimestamp string
+	EndTimestamp   string
+	SecondsElapsed int64
+	IsActive       bool
+	Owner          string
+	Reason         string
+}
+
+// LockHolder identifies who takes a lock: the node's hostname and token.
+type LockHolder struct {
+	Hostname, Token string
+}
+
+// BeginMaintenance takes the maintenance locks of every key atomically: all
+// or none. A key already locked by someone else fails with inst.ErrLocked,
+// naming the owner and reason. Expired locks are released first.
+func (s *Store) BeginMaintenance(ctx context.Context, keys []inst.InstanceKey, owner, reason string, d time.Duration, holder LockHolder) ([]int64, error) {
+	c, cancel := s.ctx(ctx)
+	defer cancel()
+	tx, err := s.db.BeginTx(c, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin maintenance: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	now := time.Now()
+	ids := make([]int64, 0, len(keys))
+	for _, key := range keys {
+		if _, err := tx.ExecContext(c, `UPDATE database_instance_maintenance SET maintenance_active=NULL WHERE hostname=? AND port=? AND maintenance_active=1 AND end_timestamp < ?`,
+			key.Hostname, key.Port, ts(now)); err != nil {
+			return nil, fmt.Errorf("begin maintenance on %s: %w", key, err)
+		}
+		var holderOwner, holderReason string
+		err := tx.QueryRowContext(c, `SELECT owner, reason FROM database_instance_maintenance WHERE hostname=? AND port=? AND maintenance_active=1`, key.Hostname, key.Port).Scan(&holderOwner, &holderReason)
+		if err == nil {
+			return nil, fmt.Errorf("%s: instance is under maintenance by %s: %s: %w", key, holderOwner, holderReason, inst.ErrLocked)
+		}
+		if err != sql.ErrNoRows {
+			return nil, fmt.Errorf("begin maintenance on %s: %w", key, err)
+		}
+		res, err := tx.ExecContext(c, `INSERT INTO database_instance_maintenance (hostname, port, maintenance_active, begin_timestamp, end_timestamp, owner, reason, processing_node_hostname, processing_node_token, explicitly_bounded) VALUES (?,?,1,?,?,?,?,?,?,?)`,
+			key.Hostname, key.Port, ts(now), ts(now.Add(d)), owner, reason, holder.Hostname, holder.Token, 1)
+		if err != nil {
+			if isDuplicate(err) {
+				return nil, fmt.Errorf("%s: instance is under maintenance (taken concurrently): %w", key, inst.ErrLocked)
+			}
+			return nil, fmt.Errorf("begin maintenance on %s: %w", key, err)
+		}
+		id, _ := res.LastInsertId()
+		ids = append(ids, id)
+	}
+	if err := tx.Commit(); err != nil {
+		if isDuplicate(err) || isBusy(err) {
+			return nil, fmt.Errorf("maintenance taken concurrently: %w", inst.ErrLocked)
+		}
+		return nil, fmt.Errorf("begin maintenance: %w", err)
+	}
+	return ids, nil
+}
+
+func isDuplicate(err error) bool {
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "duplicate") || strings.Contains(m, "unique constraint")
+}
+
+func isBusy(err error) bool {
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "database is locked") || strings.Contains(m, "deadlock") || strings.Contains(m, "sqlite_busy")
+}
+
+// EndMaintenanceByIDs releases locks taken by BeginMaintenance.
+func (s *Store) EndMaintenanceByIDs(ctx context.Context, ids []int64) error {
+	for _, id := range ids {
+		if _, err := s.exec(ctx, `UPDATE database_instance_maintenance SET maintenance_active=NULL, end_timestamp=? WHERE database_instance_maintenance_id=?`, ts(time.Now()), id); err != nil {
+			return fmt.Errorf("end maintenance %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// EndMaintenance releases the active lock on an instance; ErrNotFound if none.
+func (s *Store) EndMaintenance(ctx context.Context, key inst.InstanceKey) error {
+	n, err := s.affected(ctx, `UPDATE database_instance_maintenance SET maintenance_active=NULL, end_timestamp=? WHERE hostname=? AND port=? AND maintenance_active=1`, ts(time.Now()), key.Hostname, key.Port)
+	if err != nil {
+		return fmt.Errorf("end maintenance on %s: %w", key, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s is not in maintenance: %w", key, inst.ErrNotFound)
+	}
+	return nil
+}
+
+// ActiveMaintenance lists unexpired locks.
+func (s *Store) ActiveMaintenance(ctx context.Context) ([]Maintenance, error) {
+	var out []Maintenance
+	now := time.Now()
+	err := s.queryRows(ctx, func(rows *sql.Rows) error {
+		var m Maintenance
+		var begin, end Time
+		if err := rows.Scan(&m.MaintenanceId, &m.Key.Hostname, &m.Key.Port, &begin, &end, &m.Owner, &m.Reason); err != nil {
+			return err
+		}
+		m.BeginTimestamp, m.EndTimestamp = inst.FormatTime(begin.Time), inst.FormatTime(end.Time)
+		m.SecondsElapsed = int64(now.Sub(begin.Time).Seconds())
+		m.IsActive = true
+		out = append(out, m)
+		return nil
+	}, `SELECT database_instance_maintenance_id, hostname, port, begin_timestamp, end_timestamp, owner, reason FROM database_instance_maintenance WHERE maintenance_active=1 AND end_timestamp >= ? ORDER BY database_instance_maintenance_id`, ts(now))
+	if err != nil {
+		return nil, fmt.Errorf("read maintenance: %w", err)
+	}
+	return out, nil
+}
+
+// ExpireMaintenance releases locks past their end time.
+func (s *Store) ExpireMaintenance(ctx context.Context) (int64, error) {
+	return s.affected(ctx, `UPDATE database_instance_maintenance SET maintenance_active=NULL WHERE maintenance_active=1 AND end_timestamp < ?`, ts(time.Now()))
+}

@@ -1,0 +1,149 @@
+package backend
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Node is one orchestrator process seen in node_health, or the leader row.
+type Node struct {
+	Hostname        string
+	Token           string
+	AppVersion      string
+	FirstSeenActive string
+	LastSeenActive  string
+	ExtraInfo       string
+	Command         string
+	DBBackend       string
+}
+
+// RegisterNode upserts this process's health row with the backend's time.
+func (s *Store) RegisterNode(ctx context.Context, n Node) error {
+	var q string
+	if s.dialect.Name() == "mysql" {
+		q = `INSERT INTO node_health (hostname, token, last_seen_active, extra_info, command, app_version, first_seen_active, db_backend, incrementing_indicator)
+			VALUES (?, ?, ` + s.dialect.Now() + `, ?, ?, ?, ` + s.dialect.Now() + `, ?, 1)
+			ON DUPLICATE KEY UPDATE last_seen_active=VALUES(last_seen_active), incrementing_indicator=incrementing_indicator+1`
+	} else {
+		q = `INSERT INTO node_health (hostname, token, last_seen_active, extra_info, command, app_version, first_seen_active, db_backend, incrementing_indicator)
+			VALUES (?, ?, ` + s.dialect.Now() + `, ?, ?, ?, ` + s.dialect.Now() + `, ?, 1)
+			ON CONFLICT(hostname, token) DO UPDATE SET last_seen_active=excluded.last_seen_active, incrementing_indicator=incrementing_indicator+1`
+	}
+	if _, err := s.exec(ctx, q, n.Hostname, n.Token, n.ExtraInfo, n.Command, n.AppVersion, n.DBBackend); err != nil {
+		return fmt.Errorf("register node: %w", err)
+	}
+	return nil
+}
+
+// RecordNodeStart appends a node_health_history row.
+func (s *Store) RecordNodeStart(ctx context.Context, n Node) error {
+	_, err := s.exec(ctx, `INSERT INTO node_health_history (hostname, token, first_seen_active, extra_info, command, app_version) VALUES (?, ?, `+s.dialect.Now()+`, ?, ?, ?)`,
+		n.Hostname, n.Token, n.ExtraInfo, n.Command, n.AppVersion)
+	if err != nil {
+		return fmt.Errorf("record node start: %w", err)
+	}
+	return nil
+}
+
+// AttemptElection claims or refreshes leadership. It returns true when this
+// node holds the leader row after the call. Each statement is atomic and
+// uses the backend's clock, so node clocks do not matter.
+func (s *Store) AttemptElection(ctx context.Context, hostname, token string, expireSeconds int) (bool, error) {
+	now := s.dialect.Now()
+	statements := []struct {
+		q    string
+		args []any
+	}{
+		{s.insertIgnorePrefix() + ` INTO active_node (anchor, hostname, token, first_seen_active, last_seen_active) VALUES (1, ?, ?, ` + now + `, ` + now + `)`, []any{hostname, token}},
+		{`UPDATE active_node SET hostname=?, token=?, first_seen_active=` + now + `, last_seen_active=` + now + ` WHERE anchor=1 AND last_seen_active < ` + s.dialect.NowMinusSeconds(expireSeconds), []any{hostname, token}},
+		{`UPDATE active_node SET last_seen_active=` + now + ` WHERE anchor=1 AND hostname=? AND token=?`, []any{hostname, token}},
+	}
+	for _, st := range statements {
+		n, err := s.affected(ctx, st.q, st.args...)
+		if err != nil {
+			return false, fmt.Errorf("election: %w", err)
+		}
+		if n > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (s *Store) insertIgnorePrefix() string {
+	if s.dialect.Name() == "mysql" {
+		return "INSERT IGNORE"
+	}
+	return "INSERT OR IGNORE"
+}
+
+// GrabElection makes this node the leader unconditionally.
+func (s *Store) GrabElection(ctx context.Context, hostname, token string) error {
+	if _, err := s.exec(ctx, `DELETE FROM active_node WHERE anchor=1`); err != nil {
+		return fmt.Errorf("grab election: %w", err)
+	}
+	_, err := s.AttemptElection(ctx, hostname, token, 0)
+	return err
+}
+
+// Reelect deletes the leader row so the next tick elects anew.
+func (s *Store) Reelect(ctx context.Context) error {
+	if _, err := s.exec(ctx, `DELETE FROM active_node WHERE anchor=1`); err != nil {
+		return fmt.Errorf("reelect: %w", err)
+	}
+	return nil
+}
+
+// Resign gives up leadership if this node holds it.
+func (s *Store) Resign(ctx context.Context, hostname, token string) error {
+	if _, err := s.exec(ctx, `DELETE FROM active_node WHERE anchor=1 AND hostname=? AND token=?`, hostname, token); err != nil {
+		return fmt.Errorf("resign: %w", err)
+	}
+	return nil
+}
+
+// ActiveNode returns the leader row, or ErrNoRows when there is none.
+func (s *Store) ActiveNode(ctx context.Context) (Node, error) {
+	c, cancel := s.ctx(ctx)
+	defer cancel()
+	var n Node
+	var first, last Time
+	err := s.db.QueryRowContext(c, `SELECT a.hostname, a.token, a.first_seen_active, a.last_seen_active, COALESCE(h.app_version, '')
+		FROM active_node a LEFT JOIN node_health h ON a.hostname=h.hostname AND a.token=h.token WHERE a.anchor=1`).
+		Scan(&n.Hostname, &n.Token, &first, &last, &n.AppVersion)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Node{}, ErrNoRows
+	}
+	if err != nil {
+		return Node{}, fmt.Errorf("read active node: %w", err)
+	}
+	n.FirstSeenActive, n.LastSeenActive = first.Time.Format(tsFormat), last.Time.Format(tsFormat)
+	return n, nil
+}
+
+// AvailableNodes lists processes seen within the given number of seconds.
+func (s *Store) AvailableNodes(ctx context.Context, withinSeconds int) ([]Node, error) {
+	out := []Node{}
+	err := s.queryRows(ctx, func(rows *sql.Rows) error {
+		var n Node
+		var first, last Time
+		if err := rows.Scan(&n.Hostname, &n.Token, &n.AppVersion, &first, &last, &n.ExtraInfo, &n.Command, &n.DBBackend); err != nil {
+			return err
+		}
+		n.FirstSeenActive, n.LastSeenActive = first.Time.Format(tsFormat), last.Time.Format(tsFormat)
+		out = append(out, n)
+		return nil
+	}, `SELECT hostname, token, app_version, first_seen_active, last_seen_active, extra_info, command, db_backend
+		FROM node_health WHERE last_seen_active >= `+s.dialect.NowMinusSeconds(withinSeconds)+` ORDER BY hostname, token`)
+	if err != nil {
+		return nil, fmt.Errorf("read available nodes: %w", err)
+	}
+	return out, nil
+}
+
+// ExpireNodeHealth deletes rows older than the given seconds.
+func (s *Store) ExpireNodeHealth(ctx context.Context, olderThanSeconds int) (int64, error) {
+	return s.affected(ctx, `DELETE FROM node_health WHERE last_seen_active < `+s.dialect.NowMinusSeconds(olderThanSeconds))
+}
