@@ -325,3 +325,28 @@ func (s *Store) InstanceKeys(ctx context.Context) ([]inst.InstanceKey, error) {
 
 // IsNotFound reports whether err wraps inst.ErrNotFound.
 func IsNotFound(err error) bool { return errors.Is(err, inst.ErrNotFound) }
+
+// SetClusterAndDepth updates an instance's cluster name and depth.
+func (s *Store) SetClusterAndDepth(ctx context.Context, key inst.InstanceKey, cluster string, depth uint) error {
+	if _, err := s.exec(ctx, `UPDATE database_instance SET cluster_name=?, replication_depth=? WHERE hostname=? AND port=?`, cluster, depth, key.Hostname, key.Port); err != nil {
+		return fmt.Errorf("set cluster of %s: %w", key, err)
+	}
+	return nil
+}
+
+// DueInstanceKeys lists instances whose last check is older than the cutoff.
+func (s *Store) DueInstanceKeys(ctx context.Context, checkedBefore time.Time) ([]inst.InstanceKey, error) {
+	var out []inst.InstanceKey
+	err := s.queryRows(ctx, func(rows *sql.Rows) error {
+		var k inst.InstanceKey
+		if err := rows.Scan(&k.Hostname, &k.Port); err != nil {
+			return err
+		}
+		out = append(out, k)
+		return nil
+	}, `SELECT hostname, port FROM database_instance WHERE last_checked IS NULL OR last_checked < ?`, ts(checkedBefore))
+	if err != nil {
+		return nil, fmt.Errorf("read due instances: %w", err)
+	}
+	return out, nil
+}

@@ -43,7 +43,7 @@ func (s *Store) BeginMaintenance(ctx context.Context, keys []inst.InstanceKey, o
 	for _, key := range keys {
 		if _, err := tx.ExecContext(c, `UPDATE database_instance_maintenance SET maintenance_active=NULL WHERE hostname=? AND port=? AND maintenance_active=1 AND end_timestamp < ?`,
 			key.Hostname, key.Port, ts(now)); err != nil {
-			return nil, fmt.Errorf("begin maintenance on %s: %w", key, err)
+			return nil, lockError(key, err)
 		}
 		var holderOwner, holderReason string
 		err := tx.QueryRowContext(c, `SELECT owner, reason FROM database_instance_maintenance WHERE hostname=? AND port=? AND maintenance_active=1`, key.Hostname, key.Port).Scan(&holderOwner, &holderReason)
@@ -51,15 +51,12 @@ func (s *Store) BeginMaintenance(ctx context.Context, keys []inst.InstanceKey, o
 			return nil, fmt.Errorf("%s: instance is under maintenance by %s: %s: %w", key, holderOwner, holderReason, inst.ErrLocked)
 		}
 		if err != sql.ErrNoRows {
-			return nil, fmt.Errorf("begin maintenance on %s: %w", key, err)
+			return nil, lockError(key, err)
 		}
 		res, err := tx.ExecContext(c, `INSERT INTO database_instance_maintenance (hostname, port, maintenance_active, begin_timestamp, end_timestamp, owner, reason, processing_node_hostname, processing_node_token, explicitly_bounded) VALUES (?,?,1,?,?,?,?,?,?,?)`,
 			key.Hostname, key.Port, ts(now), ts(now.Add(d)), owner, reason, holder.Hostname, holder.Token, 1)
 		if err != nil {
-			if isDuplicate(err) {
-				return nil, fmt.Errorf("%s: instance is under maintenance (taken concurrently): %w", key, inst.ErrLocked)
-			}
-			return nil, fmt.Errorf("begin maintenance on %s: %w", key, err)
+			return nil, lockError(key, err)
 		}
 		id, _ := res.LastInsertId()
 		ids = append(ids, id)
@@ -71,6 +68,14 @@ func (s *Store) BeginMaintenance(ctx context.Context, keys []inst.InstanceKey, o
 		return nil, fmt.Errorf("begin maintenance: %w", err)
 	}
 	return ids, nil
+}
+
+// lockError reports a conflict with a concurrent lock taker as ErrLocked.
+func lockError(key inst.InstanceKey, err error) error {
+	if isDuplicate(err) || isBusy(err) {
+		return fmt.Errorf("%s: instance is under maintenance (taken concurrently): %w", key, inst.ErrLocked)
+	}
+	return fmt.Errorf("begin maintenance on %s: %w", key, err)
 }
 
 func isDuplicate(err error) bool {
