@@ -43,7 +43,7 @@ func (i *Instance) StatusTokens() []string {
 	if i.LogBinEnabled && i.LogReplicationUpdatesEnabled {
 		tokens = append(tokens, ">>")
 	}
-	if i.UsingGTID() || (i.IsMariaDB() && !i.IsReplica() && i.MariaDBGtidBinlogPos != "") || i.SupportsOracleGTID {
+	if i.UsingGTID() || (i.IsMariaDB() && i.LogBinEnabled && !i.IsReplica()) || i.SupportsOracleGTID {
 		if i.GtidErrant != "" {
 			tokens = append(tokens, "GTID:errant")
 		} else {

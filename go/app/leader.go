@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/outbrain/golib/log"
+
+	"orchestrator/go/election"
+)
+
+// leaderWork runs what only the leader does (polling, recovery, cleanup)
+// behind one switch: it starts when this node becomes leader and stops
+// when it is not.
+type leaderWork struct {
+	env       *Env
+	discovery bool
+	mu        sync.Mutex
+	cancel    context.CancelFunc
+	done      chan struct{}
+	parent    context.Context
+}
+
+func newLeaderWork(e *Env, discovery bool) *leaderWork {
+	return &leaderWork{env: e, discovery: discovery}
+}
+
+func (l *leaderWork) run(ctx context.Context, el *election.Elector) {
+	l.mu.Lock()
+	l.parent = ctx
+	l.mu.Unlock()
+	// Watchdog: fencing by time even when the election tick itself hangs.
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			l.setLeader(false)
+			return
+		case <-t.C:
+			if !el.IsLeader() {
+				l.setLeader(false)
+			}
+		}
+	}
+}
+
+func (l *leaderWork) setLeader(leader bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if leader && l.cancel == nil && l.parent != nil {
+		ctx, cancel := context.WithCancel(l.parent)
+		l.cancel, l.done = cancel, make(chan struct{})
+		go func(done chan struct{}) {
+			defer close(done)
+			l.env.leaderLoops(ctx, l.discovery)
+		}(l.done)
+		log.Infof("leader work started")
+	}
+	if !leader && l.cancel != nil {
+		l.cancel()
+		<-l.done
+		l.cancel, l.done = nil, nil
+		log.Infof("leader work stopped")
+	}
+}

@@ -1,0 +1,144 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	nethttp "net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/codegangsta/cli"
+	"github.com/outbrain/golib/log"
+
+	"orchestrator/go/backend"
+	"orchestrator/go/election"
+	orchttp "orchestrator/go/http"
+)
+
+// node answers NodeInfo for the HTTP layer.
+type node struct {
+	elector  *election.Elector
+	hostname string
+	token    string
+	version  string
+	started  time.Time
+}
+
+func (n *node) IsLeader() bool     { return n.elector.IsLeader() }
+func (n *node) Hostname() string   { return n.hostname }
+func (n *node) Token() string      { return n.token }
+func (n *node) AppVersion() string { return n.version }
+func (n *node) Started() string    { return n.started.UTC().Format(time.RFC3339) }
+
+func runService(c *cli.Context, version string, stderr io.Writer) int {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		fmt.Fprintln(stderr, "orchestrator:", oneLine(err, cfg))
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	flags, _ := flagsFrom(c)
+	e := newEnv(ctx, cfg, flags, io.Discard, version)
+	defer e.Close()
+	svc, err := newService(e, c.Bool("grab-election"), !c.IsSet("discovery") || c.Bool("discovery"))
+	if err == nil {
+		err = svc.run(ctx)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "orchestrator:", oneLine(err, cfg))
+		return 1
+	}
+	return 0
+}
+
+type service struct {
+	env       *Env
+	store     *backend.Store
+	elector   *election.Elector
+	server    *orchttp.Server
+	listener  net.Listener
+	grab      bool
+	discovery bool
+	leader    *leaderWork
+}
+
+func newService(e *Env, grab, discovery bool) (*service, error) {
+	ln, err := listen(e.Config.ListenAddress, e.Config.ListenSocket)
+	if err != nil {
+		return nil, err
+	}
+	store, err := e.Store()
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	s := &service{env: e, store: store, listener: ln, grab: grab, discovery: discovery}
+	bn := backend.Node{Hostname: e.hostname, Token: e.token, AppVersion: e.Version, ExtraInfo: "http", DBBackend: store.Describe(e.Config)}
+	s.leader = newLeaderWork(e, discovery)
+	s.elector = election.New(store, bn, e.Config.HealthPoll(), e.Config.ActiveNodeExpire(), s.leader.setLeader)
+	deps, err := s.deps()
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	s.server = orchttp.New(e.Config, deps)
+	return s, nil
+}
+
+func listen(addr, socket string) (net.Listener, error) {
+	if socket != "" {
+		_ = os.Remove(socket)
+		ln, err := net.Listen("unix", socket)
+		if err != nil {
+			return nil, fmt.Errorf("cannot listen on %s: %w", socket, err)
+		}
+		return ln, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+func (s *service) deps() (orchttp.Deps, error) {
+	reader, err := s.env.Reader()
+	if err != nil {
+		return orchttp.Deps{}, err
+	}
+	n := &node{elector: s.elector, hostname: s.env.hostname, token: s.env.token, version: s.env.Version, started: time.Now()}
+	return s.env.httpDeps(s.store, reader, n)
+}
+
+func (s *service) run(ctx context.Context) error {
+	srv := &nethttp.Server{Handler: s.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	var wg sync.WaitGroup
+	workCtx, cancelWork := context.WithCancel(ctx)
+	wg.Add(2)
+	go func() { defer wg.Done(); s.elector.Run(workCtx, s.grab) }()
+	go func() { defer wg.Done(); s.leader.run(workCtx, s.elector) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(s.listener) }()
+	log.Infof("orchestrator listening on %s", s.listener.Addr())
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	cancelWork()
+	wg.Wait()
+	if err != nil && !errors.Is(err, nethttp.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,33 @@
+package app
+
+import (
+	"context"
+	"sync"
+
+	"orchestrator/go/backend"
+	orchttp "orchestrator/go/http"
+	"orchestrator/go/topology"
+)
+
+// httpDeps builds the components the API calls.
+func (e *Env) httpDeps(store *backend.Store, reader *topology.Reader, n orchttp.NodeInfo) (orchttp.Deps, error) {
+	d, err := e.Discoverer()
+	if err != nil {
+		return orchttp.Deps{}, err
+	}
+	return orchttp.Deps{Store: store, Reader: reader, Discoverer: d, Node: n}, nil
+}
+
+// leaderLoops runs until ctx ends: discovery polling, recovery, cleanup.
+func (e *Env) leaderLoops(ctx context.Context, discovery bool) {
+	var wg sync.WaitGroup
+	if discovery {
+		if d, err := e.Discoverer(); err == nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); d.Run(ctx) }()
+		}
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); e.cleanupLoop(ctx) }()
+	wg.Wait()
+}

@@ -1,0 +1,130 @@
+package discovery
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/outbrain/golib/log"
+
+	"orchestrator/go/inst"
+)
+
+// Run polls until ctx ends: every tick it queues the instances due for a
+// refresh; live servers are probed by DiscoveryMaxConcurrency workers and
+// failing ones by a separate, smaller pool so they never delay the others.
+func (d *Discoverer) Run(ctx context.Context) {
+	workers := int(d.cfg.DiscoveryMaxConcurrency)
+	if workers <= 0 {
+		workers = 1
+	}
+	failingWorkers := workers / 10
+	if failingWorkers < 2 {
+		failingWorkers = 2
+	}
+	var wg sync.WaitGroup
+	for n := 0; n < workers; n++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.worker(ctx, d.live) }()
+	}
+	for n := 0; n < failingWorkers; n++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.worker(ctx, d.failing) }()
+	}
+	for _, seed := range d.cfg.DiscoverySeeds {
+		if key, err := inst.ParseInstanceKey(seed, d.cfg.DefaultInstancePort); err == nil {
+			d.Enqueue(key)
+		}
+	}
+	tick := d.cfg.InstancePoll() / 10
+	if tick < 100*time.Millisecond {
+		tick = 100 * time.Millisecond
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		d.queueDue(ctx)
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (d *Discoverer) queueDue(ctx context.Context) {
+	keys, err := d.store.DueInstanceKeys(ctx, time.Now().Add(-d.cfg.InstancePoll()))
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Errorf("discovery: %v", err)
+		}
+		return
+	}
+	for _, k := range keys {
+		if d.due(k) {
+			d.Enqueue(k)
+		}
+	}
+}
+
+func (d *Discoverer) worker(ctx context.Context, queue chan inst.InstanceKey) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case key := <-queue:
+			if !d.due(key) {
+				continue
+			}
+			if _, err := d.Probe(ctx, key); err != nil && ctx.Err() == nil {
+				log.Debugf("discovery: %v", err)
+			}
+		}
+	}
+}
+
+// DiscoverTopology probes key and crawls everything reachable from it,
+// synchronously, until nothing new is found or ctx ends. It returns the
+// first instance's result.
+func (d *Discoverer) DiscoverTopology(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+	first, err := d.Probe(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[inst.InstanceKey]bool{key: true}
+	frontier := neighbours(first)
+	for len(frontier) > 0 && ctx.Err() == nil {
+		var next []inst.InstanceKey
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, k := range frontier {
+			if seen[k] || d.Ignored(k) {
+				continue
+			}
+			seen[k] = true
+			wg.Add(1)
+			go func(k inst.InstanceKey) {
+				defer wg.Done()
+				i, err := d.Probe(ctx, k)
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				next = append(next, neighbours(i)...)
+				mu.Unlock()
+			}(k)
+		}
+		wg.Wait()
+		frontier = next
+	}
+	return first, nil
+}
+
+func neighbours(i *inst.Instance) []inst.InstanceKey {
+	out := append([]inst.InstanceKey{}, i.Replicas...)
+	if i.IsReplica() && !i.MasterKey.IsDetached() {
+		out = append(out, i.MasterKey)
+	}
+	return out
+}

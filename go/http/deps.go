@@ -1,0 +1,24 @@
+package http
+
+import (
+	"orchestrator/go/backend"
+	"orchestrator/go/discovery"
+	"orchestrator/go/topology"
+)
+
+// Deps are the components handlers call. app constructs them.
+type Deps struct {
+	Store      *backend.Store
+	Reader     *topology.Reader
+	Discoverer *discovery.Discoverer
+	Node       NodeInfo
+}
+
+// NodeInfo answers questions about this service node.
+type NodeInfo interface {
+	IsLeader() bool
+	Hostname() string
+	Token() string
+	AppVersion() string
+	Started() string
+}

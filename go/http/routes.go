@@ -1,0 +1,18 @@
+package http
+
+import (
+	"github.com/go-martini/martini"
+)
+
+// routeTable assembles every API route from the per-resource tables.
+func (s *Server) routeTable() []Route {
+	var all []Route
+	for _, group := range [][]Route{s.statusRoutes(), s.instanceRoutes(), s.clusterRoutes()} {
+		all = append(all, group...)
+	}
+	return all
+}
+
+func (s *Server) webRoutes(router martini.Router, prefix string) {
+	s.leaderRoutes(router, prefix)
+}

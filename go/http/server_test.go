@@ -1,0 +1,119 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"orchestrator/go/backend"
+	"orchestrator/go/config"
+	"orchestrator/go/topology"
+)
+
+type fakeNode struct{ leader bool }
+
+func (f fakeNode) IsLeader() bool     { return f.leader }
+func (f fakeNode) Hostname() string   { return "h" }
+func (f fakeNode) Token() string      { return "t" }
+func (f fakeNode) AppVersion() string { return "test" }
+func (f fakeNode) Started() string    { return "" }
+
+func newServer(t *testing.T, tweak func(*config.Config)) *Server {
+	t.Helper()
+	cfg := config.Defaults()
+	cfg.BackendDB = "sqlite3"
+	cfg.SQLite3DataFile = filepath.Join(t.TempDir(), "o.db")
+	if tweak != nil {
+		tweak(cfg)
+	}
+	store, err := backend.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	require.NoError(t, store.Migrate(context.Background()))
+	t.Cleanup(func() { _ = store.Close() })
+	return New(cfg, Deps{Store: store, Reader: topology.NewReader(store, cfg), Node: fakeNode{}})
+}
+
+func get(t *testing.T, s *Server, path string, user, pass string) (int, map[string]any, string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	var env map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &env)
+	return rec.Code, env, rec.Body.String()
+}
+
+func TestStatusAndErrors(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	code, env, _ := get(t, s, "/api/health", "", "")
+	require.Equal(t, 200, code)
+	require.Equal(t, "OK", env["Code"])
+	code, _, body := get(t, s, "/api/clusters", "", "")
+	require.Equal(t, 200, code)
+	require.Equal(t, "[]", body)
+	code, env, _ = get(t, s, "/api/instance/db9/3306", "", "")
+	require.Equal(t, 404, code)
+	require.Equal(t, "ERROR", env["Code"])
+	code, env, _ = get(t, s, "/api/instance/db9/-1", "", "")
+	require.Equal(t, 400, code)
+	require.Contains(t, env["Message"], "invalid port")
+	code, _, _ = get(t, s, "/api/instance/db9/3306/", "", "")
+	require.Equal(t, 404, code, "a trailing slash is tolerated")
+	code, _, _ = get(t, s, "/api/leader-check", "", "")
+	require.Equal(t, 404, code, "followers answer 404")
+	code, _, _ = get(t, s, "/api/leader-check/503", "", "")
+	require.Equal(t, 503, code)
+	code, _, _ = get(t, s, "/api/lb-check", "", "")
+	require.Equal(t, 200, code)
+}
+
+func TestReadOnlyRefusesEveryMutatingRoute(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, func(c *config.Config) { c.ReadOnly = true })
+	for _, rt := range s.Routes() {
+		if !rt.Mutates {
+			continue
+		}
+		req := httptest.NewRequest(http.MethodGet, "/x", nil)
+		_, err := s.authorize(req, rt.Mutates)
+		require.Error(t, err, rt.Path)
+	}
+	code, env, _ := get(t, s, "/api/forget/db1/3306", "", "")
+	require.Equal(t, 403, code)
+	require.Equal(t, "ERROR", env["Code"])
+}
+
+func TestBasicAuth(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, func(c *config.Config) {
+		c.AuthenticationMethod, c.HTTPAuthUser, c.HTTPAuthPassword = "multi", "dba", "pw"
+	})
+	code, _, _ := get(t, s, "/api/clusters", "", "")
+	require.Equal(t, 401, code)
+	code, _, _ = get(t, s, "/api/clusters", "dba", "wrong")
+	require.Equal(t, 401, code)
+	code, _, _ = get(t, s, "/api/clusters", "dba", "pw")
+	require.Equal(t, 200, code)
+	code, _, _ = get(t, s, "/api/clusters", "readonly", "anything")
+	require.Equal(t, 200, code, "multi: readonly user reads")
+	code, _, body := get(t, s, "/api/forget/db1/3306", "readonly", "anything")
+	require.Equal(t, 401, code, body)
+	require.NotContains(t, body, "pw")
+}
+
+func TestRoutesDocumented(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	for _, rt := range s.Routes() {
+		require.NotEmpty(t, rt.Doc, rt.Path)
+	}
+}

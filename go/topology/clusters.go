@@ -1,0 +1,104 @@
+package topology
+
+import (
+	"context"
+	"regexp"
+
+	"orchestrator/go/backend"
+	"orchestrator/go/inst"
+)
+
+// Masters returns the master of every cluster.
+func (r *Reader) Masters(ctx context.Context) ([]*inst.Instance, error) {
+	all, err := r.Instances(ctx, backend.InstanceFilter{})
+	if err != nil {
+		return nil, err
+	}
+	byCluster := map[string][]*inst.Instance{}
+	var order []string
+	for _, i := range all {
+		if _, ok := byCluster[i.ClusterName]; !ok {
+			order = append(order, i.ClusterName)
+		}
+		byCluster[i.ClusterName] = append(byCluster[i.ClusterName], i)
+	}
+	out := []*inst.Instance{}
+	for _, name := range order {
+		if m, err := Master(byCluster[name]); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// Problems lists instances with problems, excluding downtimed ones and
+// ProblemIgnoreHostnameFilters; hint narrows to one cluster when given.
+func (r *Reader) Problems(ctx context.Context, hint string) ([]*inst.Instance, error) {
+	var list []*inst.Instance
+	var err error
+	if hint != "" {
+		list, err = r.Cluster(ctx, hint)
+	} else {
+		list, err = r.Instances(ctx, backend.InstanceFilter{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ignore []*regexp.Regexp
+	for _, f := range r.cfg.ProblemIgnoreHostnameFilters {
+		if re, err := regexp.Compile(f); err == nil {
+			ignore = append(ignore, re)
+		}
+	}
+	out := []*inst.Instance{}
+	for _, i := range list {
+		if len(i.Problems) == 0 || i.IsDowntimed || matchesAny(ignore, i.Key.Hostname) {
+			continue
+		}
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+func matchesAny(list []*regexp.Regexp, s string) bool {
+	for _, re := range list {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// HeuristicLag is the largest replica lag in a cluster.
+func HeuristicLag(list []*inst.Instance) int64 {
+	var lag int64
+	for _, i := range list {
+		if i.ReplicationLagSeconds.Valid && i.ReplicationLagSeconds.Int64 > lag {
+			lag = i.ReplicationLagSeconds.Int64
+		}
+	}
+	return lag
+}
+
+// OSCReplicas suggests control replicas for online schema changes: healthy
+// leaf replicas first, then intermediate ones, excluding ignored hosts.
+func OSCReplicas(list []*inst.Instance, ignoreFilters []string) []*inst.Instance {
+	var ignore []*regexp.Regexp
+	for _, f := range ignoreFilters {
+		if re, err := regexp.Compile(f); err == nil {
+			ignore = append(ignore, re)
+		}
+	}
+	var leaves, middles []*inst.Instance
+	for _, i := range list {
+		if !i.IsReplica() || !i.IsLastCheckValid || matchesAny(ignore, i.Key.Hostname) {
+			continue
+		}
+		if len(i.Replicas) == 0 {
+			leaves = append(leaves, i)
+		} else {
+			middles = append(middles, i)
+		}
+	}
+	return append(leaves, middles...)
+}
