@@ -1,0 +1,360 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"orchestrator/go/inst"
+	"orchestrator/go/topology"
+)
+
+type keyOp func(*topology.Operator, context.Context, inst.InstanceKey) (*inst.Instance, error)
+type keyDestOp func(*topology.Operator, context.Context, inst.InstanceKey, inst.InstanceKey) (*inst.Instance, error)
+
+func (s *Server) topologyRoutes() []Route {
+	op := func(path, doc string, h Handler) Route { return Route{Path: path, Mutates: true, Handler: h, Doc: doc} }
+	rs := []Route{
+		op("/api/relocate/:host/:port/:belowHost/:belowPort", "move an instance below another by any working method", s.moveTo((*topology.Operator).Relocate)),
+		op("/api/relocate-below/:host/:port/:belowHost/:belowPort", "same as relocate", s.moveTo((*topology.Operator).Relocate)),
+		op("/api/relocate-replicas/:host/:port/:belowHost/:belowPort", "move the replicas of an instance (?pattern) below another", s.relocateReplicas),
+		op("/api/move-up/:host/:port", "make an instance replicate from its grandparent", s.keyed((*topology.Operator).MoveUp)),
+		op("/api/move-up-replicas/:host/:port", "move the replicas of an instance up one level", s.moveUpReplicas),
+		op("/api/move-below/:host/:port/:siblingHost/:siblingPort", "make an instance replicate from its sibling", s.moveBelow),
+		op("/api/repoint/:host/:port/:belowHost/:belowPort", "point an instance elsewhere keeping its coordinates", s.moveTo((*topology.Operator).Repoint)),
+		op("/api/repoint-replicas/:host/:port", "repoint the replicas of an instance to it", s.repointReplicas),
+		op("/api/take-siblings/:host/:port", "make the siblings of an instance its replicas", s.takeSiblings),
+		op("/api/take-master/:host/:port", "swap an instance with its master", s.keyed((*topology.Operator).TakeMaster)),
+		op("/api/make-co-master/:host/:port", "make an instance co-master with its master", s.keyed((*topology.Operator).MakeCoMaster)),
+		op("/api/move-below-gtid/:host/:port/:belowHost/:belowPort", "move an instance below another by GTID", s.moveTo((*topology.Operator).MoveBelowGTID)),
+		op("/api/move-gtid/:host/:port/:belowHost/:belowPort", "same as move-below-gtid", s.moveTo((*topology.Operator).MoveBelowGTID)),
+		op("/api/move-replicas-gtid/:host/:port/:belowHost/:belowPort", "move the replicas of an instance below another by GTID", s.moveReplicasGTID),
+		op("/api/start-replica/:host/:port", "START SLAVE", s.keyed((*topology.Operator).StartReplica)),
+		op("/api/stop-replica/:host/:port", "STOP SLAVE", s.keyed((*topology.Operator).StopReplica)),
+		op("/api/restart-replica/:host/:port", "stop then start replication", s.keyed((*topology.Operator).RestartReplica)),
+		op("/api/stop-replica-nice/:host/:port", "stop IO, let SQL catch up, stop SQL", s.keyed((*topology.Operator).StopReplicaNice)),
+		op("/api/reset-replica/:host/:port", "RESET SLAVE ALL", s.keyed((*topology.Operator).ResetReplica)),
+		op("/api/detach-replica/:host/:port", "rewrite the master host to //host", s.keyed((*topology.Operator).DetachReplicaMasterHost)),
+		op("/api/detach-replica-master-host/:host/:port", "rewrite the master host to //host", s.keyed((*topology.Operator).DetachReplicaMasterHost)),
+		op("/api/reattach-replica/:host/:port", "undo detach-replica", s.keyed((*topology.Operator).ReattachReplicaMasterHost)),
+		op("/api/reattach-replica-master-host/:host/:port", "undo detach-replica-master-host", s.keyed((*topology.Operator).ReattachReplicaMasterHost)),
+		op("/api/skip-query/:host/:port", "skip one statement and start replication", s.keyed((*topology.Operator).SkipQuery)),
+		op("/api/set-read-only/:host/:port", "read_only=1", s.readOnly(true)),
+		op("/api/set-writeable/:host/:port", "read_only=0", s.readOnly(false)),
+		op("/api/enable-gtid/:host/:port", "switch a replica to GTID positioning", s.keyed((*topology.Operator).EnableGTID)),
+		op("/api/disable-gtid/:host/:port", "switch a replica to binlog coordinates", s.keyed((*topology.Operator).DisableGTID)),
+		op("/api/delay-replication/:host/:port/:seconds", "set MASTER_DELAY", s.delayReplication),
+		op("/api/flush-binary-logs/:host/:port", "FLUSH BINARY LOGS", s.keyed((*topology.Operator).FlushBinaryLogs)),
+		op("/api/purge-binary-logs/:host/:port/:logFile", "PURGE BINARY LOGS TO (?force=true)", s.purgeBinaryLogs),
+		op("/api/enable-semi-sync-master/:host/:port", "enable semi-sync on a master", s.semiSync(true, true)),
+		op("/api/disable-semi-sync-master/:host/:port", "disable semi-sync on a master", s.semiSync(true, false)),
+		op("/api/enable-semi-sync-replica/:host/:port", "enable semi-sync on a replica", s.semiSync(false, true)),
+		op("/api/disable-semi-sync-replica/:host/:port", "disable semi-sync on a replica", s.semiSync(false, false)),
+		op("/api/begin-maintenance/:host/:port/:owner/:reason", "take a maintenance lock (10 minutes)", s.beginMaintenance),
+		op("/api/end-maintenance/:host/:port", "release a maintenance lock", s.endMaintenance),
+		op("/api/begin-downtime/:host/:port/:owner/:reason", "downtime an instance (10 minutes)", s.beginDowntime),
+		op("/api/begin-downtime/:host/:port/:owner/:reason/:duration", "downtime an instance", s.beginDowntime),
+		op("/api/end-downtime/:host/:port", "end a downtime", s.endDowntime),
+		{Path: "/api/can-replicate-from/:host/:port/:belowHost/:belowPort", Handler: s.canReplicateFrom, Doc: "Message true/false"},
+		{Path: "/api/in-maintenance/:host/:port", Handler: s.inMaintenance, Doc: "Message true/false"},
+		{Path: "/api/maintenance", Bare: true, Handler: s.maintenance, Doc: "active maintenance locks"},
+	}
+	return append(rs, legacySynonyms(rs)...)
+}
+
+// legacySynonyms serves the legacy "slave" spellings of routes.
+func legacySynonyms(rs []Route) []Route {
+	names := map[string]string{"relocate-replicas": "relocate-slaves", "move-up-replicas": "move-up-slaves",
+		"repoint-replicas": "repoint-slaves", "take-siblings": "enslave-siblings", "take-master": "enslave-master",
+		"move-replicas-gtid": "move-slaves-gtid", "detach-replica": "detach-slave", "reattach-replica": "reattach-slave",
+		"detach-replica-master-host": "detach-slave-master-host", "reattach-replica-master-host": "reattach-slave-master-host",
+		"start-replica": "start-slave", "restart-replica": "restart-slave", "stop-replica": "stop-slave",
+		"stop-replica-nice": "stop-slave-nice", "reset-replica": "reset-slave"}
+	var out []Route
+	for _, r := range rs {
+		rest := r.Path[len("/api/"):]
+		for cur, legacy := range names {
+			if len(rest) > len(cur) && rest[:len(cur)+1] == cur+"/" {
+				syn := r
+				syn.Path = "/api/" + legacy + rest[len(cur):]
+				out = append(out, syn)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) operator() (*topology.Operator, error) {
+	if s.deps.Operator == nil {
+		return nil, fmt.Errorf("topology operations are not available on this node")
+	}
+	return s.deps.Operator, nil
+}
+
+func (s *Server) keyed(f keyOp) Handler {
+	return func(r *Request) (any, string, error) {
+		key, err := requestKey(r)
+		if err != nil {
+			return nil, "", err
+		}
+		o, err := s.operator()
+		if err != nil {
+			return nil, "", err
+		}
+		i, err := f(o, r.Ctx, key)
+		if err != nil {
+			return nil, "", err
+		}
+		return i, "Instance " + i.Key.String() + ": OK", nil
+	}
+}
+
+func belowKey(r *Request, h, p string) (inst.InstanceKey, error) {
+	return inst.ParseHostPort(r.Param(h), r.Param(p))
+}
+
+func (s *Server) moveTo(f keyDestOp) Handler {
+	return func(r *Request) (any, string, error) {
+		below, err := belowKey(r, "belowHost", "belowPort")
+		if err != nil {
+			return nil, "", err
+		}
+		return s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+			return f(o, ctx, key, below)
+		})(r)
+	}
+}
+
+func (s *Server) moveBelow(r *Request) (any, string, error) {
+	sib, err := belowKey(r, "siblingHost", "siblingPort")
+	if err != nil {
+		return nil, "", err
+	}
+	return s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+		return o.MoveBelow(ctx, key, sib)
+	})(r)
+}
+
+func (s *Server) multi(r *Request, f func(o *topology.Operator, key inst.InstanceKey) ([]*inst.Instance, error)) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	o, err := s.operator()
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := f(o, key)
+	if err != nil {
+		return nonNil(list), "", err
+	}
+	return nonNil(list), fmt.Sprintf("Moved %d replicas of %s", len(list), key), nil
+}
+
+func (s *Server) relocateReplicas(r *Request) (any, string, error) {
+	below, err := belowKey(r, "belowHost", "belowPort")
+	if err != nil {
+		return nil, "", err
+	}
+	return s.multi(r, func(o *topology.Operator, key inst.InstanceKey) ([]*inst.Instance, error) {
+		return o.RelocateReplicas(r.Ctx, key, below, r.Query("pattern"))
+	})
+}
+
+func (s *Server) moveReplicasGTID(r *Request) (any, string, error) {
+	below, err := belowKey(r, "belowHost", "belowPort")
+	if err != nil {
+		return nil, "", err
+	}
+	_, msg, err := s.multi(r, func(o *topology.Operator, key inst.InstanceKey) ([]*inst.Instance, error) {
+		return o.MoveReplicasGTID(r.Ctx, key, below, r.Query("pattern"))
+	})
+	return below, msg, err
+}
+
+func (s *Server) moveUpReplicas(r *Request) (any, string, error) {
+	return s.multi(r, func(o *topology.Operator, key inst.InstanceKey) ([]*inst.Instance, error) {
+		return o.MoveUpReplicas(r.Ctx, key, r.Query("pattern"))
+	})
+}
+
+func (s *Server) repointReplicas(r *Request) (any, string, error) {
+	return s.multi(r, func(o *topology.Operator, key inst.InstanceKey) ([]*inst.Instance, error) {
+		return o.RepointReplicas(r.Ctx, key, inst.InstanceKey{}, r.Query("pattern"))
+	})
+}
+
+func (s *Server) takeSiblings(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	o, err := s.operator()
+	if err != nil {
+		return nil, "", err
+	}
+	n, err := o.TakeSiblings(r.Ctx, key)
+	if err != nil {
+		return nil, "", err
+	}
+	i, err := s.deps.Reader.Instance(r.Ctx, key)
+	return i, fmt.Sprintf("Took %d siblings", n), err
+}
+
+func (s *Server) readOnly(ro bool) Handler {
+	return s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+		return o.SetReadOnly(ctx, key, ro)
+	})
+}
+
+func (s *Server) semiSync(master, enabled bool) Handler {
+	return s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+		return o.SetSemiSync(ctx, key, master, enabled)
+	})
+}
+
+func (s *Server) delayReplication(r *Request) (any, string, error) {
+	n, err := strconv.ParseUint(r.Param("seconds"), 10, 32)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: invalid seconds %q", inst.ErrBadRequest, r.Param("seconds"))
+	}
+	_, _, err = s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+		return o.DelayReplication(ctx, key, uint(n))
+	})(r)
+	return n, "Replication delayed", err
+}
+
+func (s *Server) purgeBinaryLogs(r *Request) (any, string, error) {
+	force := r.Query("force") == "true"
+	return s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+		return o.PurgeBinaryLogs(ctx, key, r.Param("logFile"), force)
+	})(r)
+}
+
+func (s *Server) canReplicateFrom(r *Request) (any, string, error) {
+	below, err := belowKey(r, "belowHost", "belowPort")
+	if err != nil {
+		return nil, "", err
+	}
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	o, err := s.operator()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := o.CanReplicateFrom(r.Ctx, key, below); err != nil {
+		return below, "false", nil
+	}
+	return below, "true", nil
+}
+
+func (s *Server) beginMaintenance(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	o, err := s.operator()
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := o.BeginMaintenance(r.Ctx, key, r.Param("owner"), r.Param("reason"), topology.DefaultLockDuration)
+	if err != nil {
+		return nil, "", err
+	}
+	return key, fmt.Sprintf("Maintenance begun: %d", id), nil
+}
+
+func (s *Server) endMaintenance(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	o, err := s.operator()
+	if err != nil {
+		return nil, "", err
+	}
+	return key, "Maintenance ended: " + key.String(), o.EndMaintenance(r.Ctx, key)
+}
+
+func (s *Server) inMaintenance(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	o, err := s.operator()
+	if err != nil {
+		return nil, "", err
+	}
+	in, err := o.InMaintenance(r.Ctx, key)
+	if err != nil || !in {
+		return "", "false", err
+	}
+	return key.String(), "true", nil
+}
+
+func (s *Server) maintenance(r *Request) (any, string, error) {
+	list, err := s.deps.Store.ActiveMaintenance(r.Ctx)
+	if list == nil {
+		return []any{}, "", err
+	}
+	return list, "", err
+}
+
+func (s *Server) beginDowntime(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	var d time.Duration
+	if p := r.Param("duration"); p != "" {
+		if d, err = parseDuration(p); err != nil {
+			return nil, "", err
+		}
+	}
+	o, err := s.operator()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := o.BeginDowntime(r.Ctx, key, r.Param("owner"), r.Param("reason"), d); err != nil {
+		return nil, "", err
+	}
+	return key, "Downtime begun: " + key.String(), nil
+}
+
+// parseDuration accepts Go durations and d/w suffixes (1d, 2w).
+func parseDuration(s string) (time.Duration, error) {
+	mult := time.Duration(0)
+	switch {
+	case len(s) > 1 && s[len(s)-1] == 'd':
+		mult = 24 * time.Hour
+	case len(s) > 1 && s[len(s)-1] == 'w':
+		mult = 7 * 24 * time.Hour
+	}
+	if mult != 0 {
+		n, err := strconv.ParseUint(s[:len(s)-1], 10, 16)
+		if err != nil {
+			return 0, fmt.Errorf("%w: invalid duration %q", inst.ErrBadRequest, s)
+		}
+		return time.Duration(n) * mult, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%w: invalid duration %q", inst.ErrBadRequest, s)
+	}
+	return d, nil
+}
+
+func (s *Server) endDowntime(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	o, err := s.operator()
+	if err != nil {
+		return nil, "", err
+	}
+	return key, "Downtime ended: " + key.String(), o.EndDowntime(r.Ctx, key)
+}

@@ -1,0 +1,253 @@
+package topology
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"orchestrator/go/inst"
+	"orchestrator/go/mysql"
+)
+
+// Relocate places key below below by whatever method works: GTID when both
+// support it, else a binlog-position move when below is key's grandparent
+// (move-up) or sibling (move-below). Anything else is refused with why.
+func (o *Operator) Relocate(ctx context.Context, key, below inst.InstanceKey) (*inst.Instance, error) {
+	const name = "relocate"
+	if err := o.validateMove(ctx, name, key, below); err != nil {
+		return nil, err
+	}
+	i, _ := o.known(ctx, key)
+	target, _ := o.known(ctx, below)
+	if i.IsReplica() && i.MasterKey == below {
+		return i, nil // already there
+	}
+	if i.SupportsGTID() && target.SupportsGTID() && i.IsMariaDB() == target.IsMariaDB() {
+		return o.MoveBelowGTID(ctx, key, below)
+	}
+	if i.IsReplica() {
+		if master, err := o.known(ctx, i.MasterKey); err == nil && master.IsReplica() && master.MasterKey == below {
+			return o.MoveUp(ctx, key)
+		}
+		if target.IsReplica() && target.MasterKey == i.MasterKey {
+			return o.MoveBelow(ctx, key, below)
+		}
+	}
+	return nil, fmt.Errorf("%s %s: %w", name, key,
+		refused("cannot relocate %s below %s without GTID: only to its grandparent or a sibling", key, below))
+}
+
+// Repoint points key at below (default: its current master) keeping its
+// executed coordinates (or its GTID position). Only safe when below has
+// the same binary logs as the old master (binlog servers, co-masters).
+func (o *Operator) Repoint(ctx context.Context, key, below inst.InstanceKey) (*inst.Instance, error) {
+	const name = "repoint"
+	i, err := o.known(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", name, key, err)
+	}
+	if below == (inst.InstanceKey{}) {
+		below = i.MasterKey
+	}
+	if err := o.validateMove(ctx, name, key, below); err != nil {
+		return nil, err
+	}
+	err = o.run(ctx, name, key, []inst.InstanceKey{key}, func(ctx context.Context, op *operation) (string, error) {
+		replica := op.before[key]
+		if !replica.IsReplica() {
+			return "", refused("%s is not a replica", key)
+		}
+		master, err := o.fresh(ctx, below)
+		if err != nil {
+			return "", err
+		}
+		if err := CanReplicateFrom(replica, master); err != nil {
+			return "", err
+		}
+		now, err := o.stopAndRead(ctx, key)
+		if err != nil {
+			return "", err
+		}
+		var coords *inst.BinlogCoordinates
+		if !now.UsingGTID() {
+			c := now.ExecBinlogCoordinates
+			coords = &c
+		}
+		if err := o.ap.ChangeMaster(ctx, key, o.changeSpec(below, coords, mysql.GTIDKeep)); err != nil {
+			return "", err
+		}
+		if err := o.ap.StartReplication(ctx, key); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("repointed %s to %s", key, below), o.waitReplicating(ctx, key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o.reader.Instance(ctx, key)
+}
+
+// TakeMaster swaps key with its master: key replicates from its
+// grandparent and its former master replicates from key. The master must
+// not be the top of the topology (use a graceful takeover for that).
+func (o *Operator) TakeMaster(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+	const name = "take-master"
+	i, err := o.known(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", name, key, err)
+	}
+	if !i.IsReplica() {
+		return nil, fmt.Errorf("%s %s: %w", name, key, refused("%s is not a replica", key))
+	}
+	err = o.run(ctx, name, key, []inst.InstanceKey{key, i.MasterKey}, func(ctx context.Context, op *operation) (string, error) {
+		replica, master := op.before[key], op.before[i.MasterKey]
+		switch {
+		case replica.MasterKey != master.Key:
+			return "", refused("%s changed master to %s meanwhile", key, replica.MasterKey)
+		case !master.IsReplica() || master.MasterKey.IsDetached():
+			return "", refused("%s's master %s is the top of its topology: use graceful-master-takeover", key, master.Key)
+		case master.IsCoMaster:
+			return "", refused("%s's master %s is a co-master", key, master.Key)
+		case !replica.UsingGTID():
+			return "", refused("take-master needs GTID replication on %s", key)
+		}
+		grand, err := o.fresh(ctx, master.MasterKey)
+		if err != nil {
+			return "", err
+		}
+		if err := canReplicateFromGTID(replica, grand); err != nil {
+			return "", err
+		}
+		if err := o.pointGTID(ctx, replica, grand); err != nil {
+			return "", err
+		}
+		now, err := o.fresh(ctx, key)
+		if err != nil {
+			return "", err
+		}
+		if err := canReplicateFromGTID(master, now); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s took over its master %s", key, master.Key), o.pointGTID(ctx, master, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o.reader.Instance(ctx, key)
+}
+
+// MakeCoMaster makes the master of key (a top master) replicate from key.
+func (o *Operator) MakeCoMaster(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+	const name = "make-co-master"
+	i, err := o.known(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", name, key, err)
+	}
+	if !i.IsReplica() {
+		return nil, fmt.Errorf("%s %s: %w", name, key, refused("%s is not a replica", key))
+	}
+	err = o.run(ctx, name, key, []inst.InstanceKey{key, i.MasterKey}, func(ctx context.Context, op *operation) (string, error) {
+		replica, master := op.before[key], op.before[i.MasterKey]
+		if replica.MasterKey != master.Key {
+			return "", refused("%s changed master to %s meanwhile", key, replica.MasterKey)
+		}
+		if master.IsReplica() && !master.MasterKey.IsDetached() {
+			return "", refused("%s's master %s is itself a replica of %s", key, master.Key, master.MasterKey)
+		}
+		if !master.UsingGTID() && !(master.SupportsGTID() && replica.SupportsGTID()) {
+			return "", refused("make-co-master needs GTID support on %s and %s", key, master.Key)
+		}
+		if err := canReplicateFromGTID(master, replica); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s is co-master of %s", key, master.Key), o.pointGTID(ctx, master, replica)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o.reader.Instance(ctx, key)
+}
+
+// moveReplicas applies move to each replica of key whose key matches
+// pattern (all when empty). It returns the moved replicas and the errors.
+func (o *Operator) moveReplicas(ctx context.Context, key inst.InstanceKey, pattern string,
+	move func(ctx context.Context, r *inst.Instance) (*inst.Instance, error)) ([]*inst.Instance, error) {
+	if _, err := o.known(ctx, key); err != nil {
+		return nil, err
+	}
+	var re *regexp.Regexp
+	if pattern != "" {
+		var err error
+		if re, err = regexp.Compile(pattern); err != nil {
+			return nil, badRequest("invalid pattern %q: %v", pattern, err)
+		}
+	}
+	replicas, err := o.reader.Replicas(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	moved := []*inst.Instance{}
+	var errs []error
+	for _, r := range replicas {
+		if re != nil && !re.MatchString(r.Key.String()) {
+			continue
+		}
+		m, err := move(ctx, r)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		moved = append(moved, m)
+	}
+	return moved, errors.Join(errs...)
+}
+
+// RelocateReplicas relocates the replicas of key (matching pattern) below below.
+func (o *Operator) RelocateReplicas(ctx context.Context, key, below inst.InstanceKey, pattern string) ([]*inst.Instance, error) {
+	if _, err := o.known(ctx, below); err != nil {
+		return nil, err
+	}
+	return o.moveReplicas(ctx, key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+		if r.Key == below {
+			return nil, badRequest("%s is a replica of %s: cannot move it below itself", below, key)
+		}
+		return o.Relocate(ctx, r.Key, below)
+	})
+}
+
+// MoveUpReplicas moves the replicas of key (matching pattern) up one level.
+func (o *Operator) MoveUpReplicas(ctx context.Context, key inst.InstanceKey, pattern string) ([]*inst.Instance, error) {
+	return o.moveReplicas(ctx, key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+		return o.MoveUp(ctx, r.Key)
+	})
+}
+
+// RepointReplicas repoints the replicas of key to key (or to below when given).
+func (o *Operator) RepointReplicas(ctx context.Context, key, below inst.InstanceKey, pattern string) ([]*inst.Instance, error) {
+	if below == (inst.InstanceKey{}) {
+		below = key
+	}
+	return o.moveReplicas(ctx, key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+		return o.Repoint(ctx, r.Key, below)
+	})
+}
+
+// TakeSiblings makes the siblings of key replicate from key; it returns
+// how many moved.
+func (o *Operator) TakeSiblings(ctx context.Context, key inst.InstanceKey) (int, error) {
+	i, err := o.known(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	if !i.IsReplica() {
+		return 0, refused("%s is not a replica: it has no siblings", key)
+	}
+	moved, err := o.moveReplicas(ctx, i.MasterKey, "", func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+		if r.Key == key {
+			return r, nil
+		}
+		return o.MoveBelow(ctx, r.Key, key)
+	})
+	return max(len(moved)-1, 0), err
+}
