@@ -15,7 +15,8 @@ func (e *Env) httpDeps(store *backend.Store, reader *topology.Reader, n orchttp.
 	if err != nil {
 		return orchttp.Deps{}, err
 	}
-	return orchttp.Deps{Store: store, Reader: reader, Discoverer: d, Node: n}, nil
+	o := topology.NewOperator(store, reader, e.Inspector(), e.Applier(), d.Probe, e.Config, e.Holder())
+	return orchttp.Deps{Store: store, Reader: reader, Discoverer: d, Operator: o, Node: n}, nil
 }
 
 // leaderLoops runs until ctx ends: discovery polling, recovery, cleanup.

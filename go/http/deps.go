@@ -11,6 +11,7 @@ type Deps struct {
 	Store      *backend.Store
 	Reader     *topology.Reader
 	Discoverer *discovery.Discoverer
+	Operator   *topology.Operator
 	Node       NodeInfo
 }
 

@@ -19,7 +19,8 @@ func (f *fixture) holdBack(t *testing.T) string {
 	for k := 0; k < 20; k++ {
 		_, pos = f.write(t)
 	}
-	eventually(t, func() bool { return f.probe(t, f.r2).MariaDBGtidIOPos == pos }, "r2 received everything")
+	master := f.probe(t, f.master).SelfBinlogCoordinates
+	eventually(t, func() bool { return f.probe(t, f.r2).ReadBinlogCoordinates == master }, "r2 received everything")
 	return pos
 }
 
