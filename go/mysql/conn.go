@@ -1,7 +1,3 @@
-// Package mysql talks to one live topology server at a time: connection
-// pools and DSNs (conn.go), the vocabulary of each flavour and version
-// (terminology.go), reads (Inspector, inspect*.go: never writes) and writes
-// (Applier, apply*.go: owns every statement that changes a server).
 package mysql
 
 import (

@@ -104,6 +104,23 @@ func TestProbeCost(t *testing.T) {
 	require.Equal(t, uint64(n+2), st.RoundTrips)
 }
 
+// A server that does not take several statements per round trip (here: a
+// client without multiStatements) gets the same steps one by one.
+func TestProbeStepsWithoutBatching(t *testing.T) {
+	f := setup(t)
+	srv := &server{term: TerminologyFor("10.11.6-MariaDB-log", "")}
+	p := newProbe(f.r1, srv.term)
+	s := &session{q: f.db(t, f.r1)} // the sandbox's own DSN has no multiStatements
+	steps := p.coreSteps()
+	require.NoError(t, runSteps(testContext(t), s, srv, steps, p.warn))
+	require.Equal(t, batchNo, srv.batch.Load())
+	require.Equal(t, 1+len(steps), s.roundTrips, "the refused batch, then one by one")
+	require.NotNil(t, p.replica)
+	require.Equal(t, f.master, p.replica.MasterKey)
+	require.Equal(t, []inst.InstanceKey{f.r3}, p.inst.Replicas)
+	require.Contains(t, p.inst.Version, "MariaDB")
+}
+
 func TestProbeStoppedSQLThread(t *testing.T) {
 	f := setup(t)
 	ctx := testContext(t)
