@@ -104,19 +104,6 @@ func parseBool(s string) bool {
 	return true
 }
 
-// parseKeyValues parses "NAME=value;NAME=value" (from GROUP_CONCAT) into a
-// row with lower-cased names.
-func parseKeyValues(s string) row {
-	r := row{}
-	for _, kv := range strings.Split(s, ";") {
-		k, v, ok := strings.Cut(kv, "=")
-		if ok {
-			r[strings.ToLower(strings.TrimSpace(k))] = nullString{s: v, valid: true}
-		}
-	}
-	return r
-}
-
 // cleanGTIDSet removes the line breaks servers put into long GTID sets.
 func cleanGTIDSet(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "")), "")
