@@ -4,6 +4,7 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -106,7 +107,7 @@ func helpText(table []Command) string {
 	b.WriteString("Usage: orchestrator [global flags] -c <command> [-i instance] [-d destination] ...\n       orchestrator [global flags] http\n")
 	sections := append([]string{}, sectionOrder...)
 	for s := range bySection {
-		if !contains(sections, s) {
+		if !slices.Contains(sections, s) {
 			sections = append(sections, s)
 		}
 	}
@@ -136,13 +137,4 @@ func commandHelp(c Command) string {
 		fmt.Fprintf(&b, "  aliases: %s\n", strings.Join(c.Aliases, ", "))
 	}
 	return b.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -32,7 +33,7 @@ func (mysqlDialect) Name() string { return "mysql" }
 func (mysqlDialect) Upsert(table string, cols, keyCols []string) string {
 	set := make([]string, 0, len(cols))
 	for _, c := range cols {
-		if !contains(keyCols, c) {
+		if !slices.Contains(keyCols, c) {
 			set = append(set, fmt.Sprintf("%s=VALUES(%s)", c, c))
 		}
 	}
@@ -66,7 +67,7 @@ func (sqliteDialect) Name() string { return "sqlite3" }
 func (sqliteDialect) Upsert(table string, cols, keyCols []string) string {
 	set := make([]string, 0, len(cols))
 	for _, c := range cols {
-		if !contains(keyCols, c) {
+		if !slices.Contains(keyCols, c) {
 			set = append(set, fmt.Sprintf("%s=excluded.%s", c, c))
 		}
 	}
@@ -91,13 +92,4 @@ func (sqliteDialect) DDL(stmt string) string {
 		"{{TEXT}}", "TEXT",
 		"{{ENGINE}}", "",
 	).Replace(stmt)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,7 +6,6 @@ package discovery
 
 import (
 	"context"
-	"regexp"
 	"sync"
 	"time"
 
@@ -46,26 +45,7 @@ type Stats struct {
 	TotalLatency           time.Duration
 }
 
-type ignoreFilters struct{ all, masters, replicas []*regexp.Regexp }
-
-func compile(list []string) []*regexp.Regexp {
-	out := make([]*regexp.Regexp, 0, len(list))
-	for _, f := range list {
-		if re, err := regexp.Compile(f); err == nil {
-			out = append(out, re)
-		}
-	}
-	return out
-}
-
-func matchAny(list []*regexp.Regexp, s string) bool {
-	for _, re := range list {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
-}
+type ignoreFilters struct{ all, masters, replicas inst.HostnameFilters }
 
 // New builds a Discoverer.
 func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
@@ -76,8 +56,8 @@ func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
 	return &Discoverer{
 		store: store, prober: prober, cfg: cfg,
 		ignore: ignoreFilters{
-			all: compile(cfg.DiscoveryIgnoreHostnameFilters), masters: compile(cfg.DiscoveryIgnoreMasterHostnameFilters),
-			replicas: compile(cfg.DiscoveryIgnoreReplicaHostnameFilters),
+			all: inst.CompileHostnameFilters(cfg.DiscoveryIgnoreHostnameFilters), masters: inst.CompileHostnameFilters(cfg.DiscoveryIgnoreMasterHostnameFilters),
+			replicas: inst.CompileHostnameFilters(cfg.DiscoveryIgnoreReplicaHostnameFilters),
 		},
 		live: make(chan inst.InstanceKey, capacity), failing: make(chan inst.InstanceKey, capacity),
 		inflight: map[inst.InstanceKey]bool{}, failures: map[inst.InstanceKey]int{}, lastProbe: map[inst.InstanceKey]time.Time{},
@@ -97,7 +77,7 @@ func (d *Discoverer) Stats() Stats {
 }
 
 // Ignored reports whether discovery must skip a hostname.
-func (d *Discoverer) Ignored(key inst.InstanceKey) bool { return matchAny(d.ignore.all, key.Hostname) }
+func (d *Discoverer) Ignored(key inst.InstanceKey) bool { return d.ignore.all.Match(key.Hostname) }
 
 // Enqueue asks for a probe of key soon (deduplicated; dropped if full).
 func (d *Discoverer) Enqueue(key inst.InstanceKey) {
@@ -225,11 +205,11 @@ func (d *Discoverer) recordFailure(ctx context.Context, key inst.InstanceKey, er
 
 // crawl queues the instance's master and replicas when they are new or due.
 func (d *Discoverer) crawl(i *inst.Instance) {
-	if i.IsReplica() && !i.MasterKey.IsDetached() && !matchAny(d.ignore.masters, i.MasterKey.Hostname) && d.due(i.MasterKey) {
+	if i.IsReplica() && !i.MasterKey.IsDetached() && !d.ignore.masters.Match(i.MasterKey.Hostname) && d.due(i.MasterKey) {
 		d.Enqueue(i.MasterKey)
 	}
 	for _, r := range i.Replicas {
-		if !matchAny(d.ignore.replicas, r.Hostname) && d.due(r) {
+		if !d.ignore.replicas.Match(r.Hostname) && d.due(r) {
 			d.Enqueue(r)
 		}
 	}

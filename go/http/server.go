@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -175,7 +176,7 @@ func (s *Server) authorize(req *http.Request, mutates bool) (string, error) {
 		return user, nil
 	case "proxy":
 		user := req.Header.Get(s.cfg.AuthUserHeader)
-		if mutates && !contains(s.cfg.PowerAuthUsers, "*") && !contains(s.cfg.PowerAuthUsers, user) {
+		if mutates && !slices.Contains(s.cfg.PowerAuthUsers, "*") && !slices.Contains(s.cfg.PowerAuthUsers, user) {
 			return user, fmt.Errorf("user %q may not change anything: %w", user, inst.ErrUnauthorized)
 		}
 		return user, nil
@@ -192,15 +193,6 @@ func constantTimeEqual(a, b string) bool {
 		v |= a[i] ^ b[i]
 	}
 	return v == 0
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // CanMutate reports whether a request may use mutating routes (web UI).

@@ -2,7 +2,6 @@ package topology
 
 import (
 	"context"
-	"regexp"
 
 	"orchestrator/go/backend"
 	"orchestrator/go/inst"
@@ -44,29 +43,15 @@ func (r *Reader) Problems(ctx context.Context, hint string) ([]*inst.Instance, e
 	if err != nil {
 		return nil, err
 	}
-	var ignore []*regexp.Regexp
-	for _, f := range r.cfg.ProblemIgnoreHostnameFilters {
-		if re, err := regexp.Compile(f); err == nil {
-			ignore = append(ignore, re)
-		}
-	}
+	ignore := inst.CompileHostnameFilters(r.cfg.ProblemIgnoreHostnameFilters)
 	out := []*inst.Instance{}
 	for _, i := range list {
-		if len(i.Problems) == 0 || i.IsDowntimed || matchesAny(ignore, i.Key.Hostname) {
+		if len(i.Problems) == 0 || i.IsDowntimed || ignore.Match(i.Key.Hostname) {
 			continue
 		}
 		out = append(out, i)
 	}
 	return out, nil
-}
-
-func matchesAny(list []*regexp.Regexp, s string) bool {
-	for _, re := range list {
-		if re.MatchString(s) {
-			return true
-		}
-	}
-	return false
 }
 
 // HeuristicLag is the largest replica lag in a cluster.
@@ -83,15 +68,10 @@ func HeuristicLag(list []*inst.Instance) int64 {
 // OSCReplicas suggests control replicas for online schema changes: healthy
 // leaf replicas first, then intermediate ones, excluding ignored hosts.
 func OSCReplicas(list []*inst.Instance, ignoreFilters []string) []*inst.Instance {
-	var ignore []*regexp.Regexp
-	for _, f := range ignoreFilters {
-		if re, err := regexp.Compile(f); err == nil {
-			ignore = append(ignore, re)
-		}
-	}
+	ignore := inst.CompileHostnameFilters(ignoreFilters)
 	var leaves, middles []*inst.Instance
 	for _, i := range list {
-		if !i.IsReplica() || !i.IsLastCheckValid || matchesAny(ignore, i.Key.Hostname) {
+		if !i.IsReplica() || !i.IsLastCheckValid || ignore.Match(i.Key.Hostname) {
 			continue
 		}
 		if len(i.Replicas) == 0 {

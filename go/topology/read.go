@@ -6,6 +6,7 @@ package topology
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -159,7 +160,7 @@ func (r *Reader) ResolveCluster(ctx context.Context, hint string) (string, error
 	}
 	var matches []string
 	for _, i := range all {
-		if strings.HasPrefix(i.Key.Hostname, hint) && !contains(matches, i.ClusterName) {
+		if strings.HasPrefix(i.Key.Hostname, hint) && !slices.Contains(matches, i.ClusterName) {
 			matches = append(matches, i.ClusterName)
 		}
 	}
@@ -167,15 +168,6 @@ func (r *Reader) ResolveCluster(ctx context.Context, hint string) (string, error
 		return matches[0], nil
 	}
 	return "", fmt.Errorf("cluster %q is unknown: %w", hint, inst.ErrNotFound)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Cluster reads every instance of the cluster named by a hint.
@@ -222,7 +214,7 @@ func (r *Reader) ClusterNames(ctx context.Context) ([]string, error) {
 	}
 	var names []string
 	for _, i := range all {
-		if !contains(names, i.ClusterName) {
+		if !slices.Contains(names, i.ClusterName) {
 			names = append(names, i.ClusterName)
 		}
 	}
