@@ -7,7 +7,8 @@ import (
 // routeTable assembles every API route from the per-resource tables.
 func (s *Server) routeTable() []Route {
 	var all []Route
-	for _, group := range [][]Route{s.statusRoutes(), s.instanceRoutes(), s.clusterRoutes(), s.topologyRoutes()} {
+	for _, group := range [][]Route{s.statusRoutes(), s.instanceRoutes(), s.clusterRoutes(), s.topologyRoutes(),
+		s.auditRoutes(), s.recoveryRoutes(), s.miscRoutes()} {
 		all = append(all, group...)
 	}
 	return all

@@ -1,0 +1,4 @@
+package app
+
+// auditCommands: audit log and downtime listings.
+func auditCommands() []Command { return nil }

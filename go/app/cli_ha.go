@@ -1,0 +1,4 @@
+package app
+
+// haCommands: service-node and election commands.
+func haCommands() []Command { return nil }

@@ -1,0 +1,4 @@
+package http
+
+// recoveryRoutes: replication analysis, recoveries, acknowledgements.
+func (s *Server) recoveryRoutes() []Route { return nil }
