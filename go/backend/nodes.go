@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Node is one orchestrator process seen in node_health, or the leader row.
@@ -88,12 +89,40 @@ func (s *Store) GrabElection(ctx context.Context, hostname, token string) error 
 	return err
 }
 
-// Reelect deletes the leader row so the next tick elects anew.
-func (s *Store) Reelect(ctx context.Context) error {
-	if _, err := s.exec(ctx, `DELETE FROM active_node WHERE anchor=1`); err != nil {
-		return fmt.Errorf("reelect: %w", err)
+// stepDownPrefix marks a leader row whose holder was asked to step down.
+const stepDownPrefix = "stepdown:"
+
+// Reelect asks the current leader to step down and returns the node asked.
+// Deleting the row outright would let another node win while the old
+// leader still acts for the rest of its fencing window; instead the row's
+// token is marked, so the leader's next refresh fails, it stops acting and
+// then deletes the marked row itself (ClearStepDown), and the next tick
+// elects anew. If the leader is gone, the marked row expires as usual.
+// It returns ErrNoRows when there is no leader row.
+func (s *Store) Reelect(ctx context.Context) (Node, error) {
+	n, err := s.ActiveNode(ctx)
+	if err != nil {
+		return Node{}, fmt.Errorf("reelect: %w", err)
 	}
-	return nil
+	if strings.HasPrefix(n.Token, stepDownPrefix) {
+		return n, nil // already asked
+	}
+	if _, err := s.exec(ctx, `UPDATE active_node SET token=? WHERE anchor=1 AND hostname=? AND token=?`,
+		stepDownPrefix+n.Token, n.Hostname, n.Token); err != nil {
+		return Node{}, fmt.Errorf("reelect: %w", err)
+	}
+	return n, nil
+}
+
+// ClearStepDown deletes the leader row if it is this node's row marked by
+// Reelect. The caller must already have stopped acting as leader. It
+// reports whether a row was deleted.
+func (s *Store) ClearStepDown(ctx context.Context, hostname, token string) (bool, error) {
+	n, err := s.affected(ctx, `DELETE FROM active_node WHERE anchor=1 AND hostname=? AND token=?`, hostname, stepDownPrefix+token)
+	if err != nil {
+		return false, fmt.Errorf("clear step-down: %w", err)
+	}
+	return n > 0, nil
 }
 
 // Resign gives up leadership if this node holds it.

@@ -12,23 +12,32 @@ import (
 	"orchestrator/go/backend"
 )
 
+// stepDownTicks is how many ticks a leader that stepped down on request
+// (reelect) sits out, so that another node wins the next election.
+const stepDownTicks = 2
+
 // Elector runs the election tick and answers IsLeader with fencing by time:
 // leadership counts only until the last successful refresh plus a safety
 // margin below the expiry, so a paused or cut-off leader stops acting
 // before any other node can take over.
 type Elector struct {
-	store  *backend.Store
-	node   backend.Node
-	tick   time.Duration
-	expire time.Duration
+	store    *backend.Store
+	node     backend.Node
+	tick     time.Duration
+	expire   time.Duration
+	onChange func(leader bool)
 
 	mu          sync.Mutex
 	leaderUntil time.Time
-	onChange    func(leader bool)
 	wasLeader   bool
+	holdOff     int
 }
 
-// New builds an Elector for this node.
+// New builds an Elector for this node. tick is the election interval
+// (HealthPollSeconds) and expire the heartbeat expiry
+// (ActiveNodeExpireSeconds); expire must exceed tick. onChange is called
+// synchronously, from the election goroutine, when leadership changes:
+// leader work must have stopped when onChange(false) returns.
 func New(store *backend.Store, node backend.Node, tick, expire time.Duration, onChange func(bool)) *Elector {
 	if onChange == nil {
 		onChange = func(bool) {}
@@ -81,37 +90,92 @@ func (e *Elector) Tick(ctx context.Context) {
 	if err := e.store.RegisterNode(tctx, e.node); err != nil {
 		log.Errorf("election: %v", err)
 	}
-	won, err := e.store.AttemptElection(tctx, e.node.Hostname, e.node.Token, int(e.expire.Seconds()))
+	e.mu.Lock()
+	held := !e.leaderUntil.IsZero()
+	e.mu.Unlock()
+	won, err := e.attempt(tctx)
 	if err != nil {
 		log.Errorf("election: %v", err)
-		won = false
 	}
-	e.mu.Lock()
-	if won {
-		// Fencing: measured from before the statement was sent, and one
-		// tick short of the expiry other nodes wait for.
-		e.leaderUntil = started.Add(e.expire - e.tick)
-	} else if err == nil {
-		e.leaderUntil = time.Time{}
-	}
-	e.mu.Unlock()
-	now := e.IsLeader()
-	if now != e.wasLeader {
-		e.wasLeader = now
-		if now {
-			log.Infof("election: %s is now the leader", e.node.Hostname)
-		} else {
-			log.Infof("election: %s is no longer the leader", e.node.Hostname)
-		}
-		e.onChange(now)
+	e.record(started, won, err)
+	e.notify()
+	if held && !won && err == nil {
+		e.clearStepDown(ctx)
 	}
 }
 
-// Resign gives up leadership at once (on shutdown).
+// attempt runs the election statements unless this node sits out.
+func (e *Elector) attempt(ctx context.Context) (bool, error) {
+	e.mu.Lock()
+	if e.holdOff > 0 {
+		e.holdOff--
+		e.mu.Unlock()
+		return false, nil
+	}
+	e.mu.Unlock()
+	return e.store.AttemptElection(ctx, e.node.Hostname, e.node.Token, int(e.expire.Seconds()))
+}
+
+// record moves the fence. A win extends leadership to one tick short of
+// the expiry, measured from before the statement was sent; a clean loss
+// ends it; an error leaves it to lapse on its own.
+func (e *Elector) record(started time.Time, won bool, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case won:
+		e.leaderUntil = started.Add(e.expire - e.tick)
+	case err == nil:
+		e.leaderUntil = time.Time{}
+	}
+}
+
+// notify calls onChange when IsLeader differs from what it last reported.
+func (e *Elector) notify() {
+	now := e.IsLeader()
+	e.mu.Lock()
+	changed := now != e.wasLeader
+	e.wasLeader = now
+	e.mu.Unlock()
+	if !changed {
+		return
+	}
+	if now {
+		log.Infof("election: %s (%s) is now the leader", e.node.Hostname, e.node.Token)
+	} else {
+		log.Infof("election: %s (%s) is no longer the leader", e.node.Hostname, e.node.Token)
+	}
+	e.onChange(now)
+}
+
+// clearStepDown runs after this node lost its row while it believed it
+// held it: if the row was marked by a reelect, leader work has stopped
+// (notify ran), so the row is deleted for the next election, which this
+// node sits out.
+func (e *Elector) clearStepDown(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, e.tick)
+	defer cancel()
+	cleared, err := e.store.ClearStepDown(cctx, e.node.Hostname, e.node.Token)
+	if err != nil {
+		log.Errorf("election: %v", err)
+		return
+	}
+	if cleared {
+		e.mu.Lock()
+		e.holdOff = stepDownTicks
+		e.mu.Unlock()
+		log.Infof("election: %s stepped down on request; a new leader is elected", e.node.Hostname)
+	}
+}
+
+// Resign gives up leadership at once (on shutdown): it stops acting as
+// leader first (onChange(false) returns once leader work stopped), then
+// deletes its row so that another node takes over at its next tick.
 func (e *Elector) Resign() {
 	e.mu.Lock()
 	e.leaderUntil = time.Time{}
 	e.mu.Unlock()
+	e.notify()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := e.store.Resign(ctx, e.node.Hostname, e.node.Token); err != nil {
