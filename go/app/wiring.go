@@ -30,5 +30,6 @@ func (e *Env) leaderLoops(ctx context.Context, discovery bool) {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); e.cleanupLoop(ctx) }()
+	e.startDogfood(ctx, &wg, discovery)
 	wg.Wait()
 }
