@@ -30,8 +30,10 @@ func (l *leaderWork) run(ctx context.Context, el *election.Elector) {
 	l.mu.Lock()
 	l.parent = ctx
 	l.mu.Unlock()
-	// Watchdog: fencing by time even when the election tick itself hangs.
-	t := time.NewTicker(200 * time.Millisecond)
+	// Watchdog: fencing by time even when the election tick itself hangs
+	// (backend unreachable, process resumed after a pause), and a start
+	// of leader work the election's callback may have raced past.
+	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
 		select {
@@ -39,9 +41,7 @@ func (l *leaderWork) run(ctx context.Context, el *election.Elector) {
 			l.setLeader(false)
 			return
 		case <-t.C:
-			if !el.IsLeader() {
-				l.setLeader(false)
-			}
+			l.setLeader(el.IsLeader())
 		}
 	}
 }
@@ -49,7 +49,7 @@ func (l *leaderWork) run(ctx context.Context, el *election.Elector) {
 func (l *leaderWork) setLeader(leader bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if leader && l.cancel == nil && l.parent != nil {
+	if leader && l.cancel == nil && l.parent != nil && l.parent.Err() == nil {
 		ctx, cancel := context.WithCancel(l.parent)
 		l.cancel, l.done = cancel, make(chan struct{})
 		go func(done chan struct{}) {

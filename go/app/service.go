@@ -9,7 +9,6 @@ import (
 	nethttp "net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 
@@ -70,6 +69,13 @@ type service struct {
 }
 
 func newService(e *Env, grab, discovery bool) (*service, error) {
+	if e.Config.IsSQLite() {
+		release, err := lockSQLiteService(e.Config.SQLite3DataFile)
+		if err != nil {
+			return nil, err
+		}
+		e.closers = append(e.closers, release)
+	}
 	ln, err := listen(e.Config.ListenAddress, e.Config.ListenSocket)
 	if err != nil {
 		return nil, err
@@ -117,13 +123,19 @@ func (s *service) deps() (orchttp.Deps, error) {
 	return s.env.httpDeps(s.store, reader, n)
 }
 
+// run serves until ctx ends (SIGTERM, SIGINT) or the listener fails. On
+// the way out it hands leadership over first: leader work stops, then the
+// elector deletes its row so that another node takes over at its next tick
+// instead of waiting for the expiry; then in-flight requests finish.
 func (s *service) run(ctx context.Context) error {
 	srv := &nethttp.Server{Handler: s.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	var wg sync.WaitGroup
-	workCtx, cancelWork := context.WithCancel(ctx)
-	wg.Add(2)
-	go func() { defer wg.Done(); s.elector.Run(workCtx, s.grab) }()
-	go func() { defer wg.Done(); s.leader.run(workCtx, s.elector) }()
+	electCtx, stopElection := context.WithCancel(context.WithoutCancel(ctx))
+	leadCtx, stopLeading := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopElection()
+	defer stopLeading()
+	elected, led := make(chan struct{}), make(chan struct{})
+	go func() { defer close(elected); s.elector.Run(electCtx, s.grab) }()
+	go func() { defer close(led); s.leader.run(leadCtx, s.elector) }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(s.listener) }()
 	log.Infof("orchestrator listening on %s", s.listener.Addr())
@@ -132,11 +144,13 @@ func (s *service) run(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	stopLeading()
+	<-led
+	stopElection()
+	<-elected // Run resigned
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
-	cancelWork()
-	wg.Wait()
 	if err != nil && !errors.Is(err, nethttp.ErrServerClosed) {
 		return err
 	}

@@ -2,6 +2,8 @@ package http
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -29,7 +31,22 @@ func (s *Server) statusRoutes() []Route {
 	return []Route{
 		{Path: "/api/health", Handler: s.health, Doc: "node health: backend reachable, leader, available nodes"},
 		{Path: "/api/status", Handler: s.health, Doc: "same as /api/health"},
+		{Path: "/api/reelect", Mutates: true, Handler: s.reelect, Doc: "ask the leader to step down so that a new election happens (within about a second)"},
 	}
+}
+
+// reelect asks the current leader to step down. The leader stops acting
+// at its next tick and frees the row; it does not take part in the
+// election that follows.
+func (s *Server) reelect(r *Request) (any, string, error) {
+	n, err := s.deps.Store.Reelect(r.Ctx)
+	if errors.Is(err, backend.ErrNoRows) {
+		return nil, "No active leader; the next election tick elects one", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return n, fmt.Sprintf("Asked %s (token %s) to step down; a new leader is elected", n.Hostname, n.Token), nil
 }
 
 func (s *Server) healthStatus(ctx context.Context) HealthStatus {
