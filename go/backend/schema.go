@@ -297,6 +297,16 @@ var migrations = [][]string{
 			last_updated {{TS}} NOT NULL
 		) {{ENGINE}}`,
 	},
+	2: {
+		`CREATE TABLE database_instance_pool (
+			hostname VARCHAR(128) NOT NULL,
+			port INT NOT NULL,
+			pool VARCHAR(128) NOT NULL,
+			registered_at {{TS}} NOT NULL,
+			PRIMARY KEY (hostname, port, pool)
+		) {{ENGINE}}`,
+		`CREATE INDEX database_instance_pool_pool_idx ON database_instance_pool (pool)`,
+	},
 }
 
 // SchemaVersion is the latest migration number.
