@@ -1,0 +1,201 @@
+package hatest
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestServiceHA runs three service nodes on the sandbox backend and goes
+// through the failure cases in order; a sampler checks throughout that no
+// two nodes ever claim leadership at once.
+func TestServiceHA(t *testing.T) {
+	c := newCluster(t, 3)
+	s := c.startSampler()
+	leader := c.waitLeader(20*time.Second, nil)
+
+	t.Run("health lists every node", func(t *testing.T) {
+		var env struct {
+			Details struct {
+				Healthy        bool
+				IsActiveNode   bool
+				ActiveNode     struct{ Token string }
+				AvailableNodes []struct{ Token string }
+			}
+		}
+		for _, nd := range c.nodes {
+			require.Equal(t, http.StatusOK, c.getJSON(nd, "/api/health", &env))
+			require.True(t, env.Details.Healthy)
+			require.Equal(t, nd == leader, env.Details.IsActiveNode, nd.name)
+			require.Equal(t, leader.token, env.Details.ActiveNode.Token)
+			require.Len(t, env.Details.AvailableNodes, 3)
+		}
+		for _, path := range []string{"/api/lb-check", "/api/_ping", "/health/live", "/health/ready"} {
+			code, _ := c.get(c.nodes[0], path)
+			require.Equal(t, http.StatusOK, code, path)
+		}
+	})
+
+	t.Run("dogfood: the leader polls its backend", func(t *testing.T) {
+		c.eventually(20*time.Second, "backend in database_instance", func() bool {
+			var n int
+			err := c.db.QueryRow(`SELECT COUNT(*) FROM database_instance WHERE hostname=? AND port=? AND last_seen IS NOT NULL`,
+				c.sb.Host, c.sb.BackendPort).Scan(&n)
+			return err == nil && n == 1
+		})
+	})
+
+	t.Run("reelect moves leadership", func(t *testing.T) {
+		follower := c.nodes[0]
+		if follower == leader {
+			follower = c.nodes[1]
+		}
+		var env struct{ Code string }
+		require.Equal(t, http.StatusOK, c.getJSON(follower, "/api/reelect", &env))
+		require.Equal(t, "OK", env.Code)
+		leader = c.waitLeader(10*time.Second, leader)
+	})
+
+	t.Run("kill -9 the leader", func(t *testing.T) {
+		old := leader
+		c.kill9(old)
+		leader = c.waitLeader(expire+2*time.Second, old)
+		c.start(old)
+		c.waitUp(old)
+	})
+
+	t.Run("SIGSTOP the leader past the expiry, then SIGCONT", func(t *testing.T) {
+		old := leader
+		c.signal(old, syscall.SIGSTOP)
+		leader = c.waitLeader(expire+5*time.Second, old)
+		time.Sleep(time.Second) // stay stopped past the takeover
+		c.signal(old, syscall.SIGCONT)
+		// The resumed node answers again, as a follower, and the new
+		// leader keeps its row.
+		c.eventually(5*time.Second, "resumed node answers", func() bool {
+			code, _ := c.get(old, "/api/leader-check")
+			return code == http.StatusNotFound
+		})
+		for i := 0; i < 20; i++ {
+			require.Equal(t, leader, c.waitLeader(2*time.Second, nil), "the new leader stays")
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+
+	t.Run("SIGTERM hands over without waiting for the expiry", func(t *testing.T) {
+		old := leader
+		c.signal(old, syscall.SIGTERM)
+		leader = c.waitLeader(expire-time.Second, old)
+		<-old.exited
+		require.NoError(t, old.err, "a SIGTERM'd service exits 0")
+		c.start(old)
+		c.waitUp(old)
+	})
+
+	t.Run("backend restart", func(t *testing.T) {
+		pids := map[string]int{}
+		for _, nd := range c.nodes {
+			pids[nd.name] = nd.cmd.Process.Pid
+		}
+		require.NoError(t, c.sb.Kill(c.sb.BackendPort))
+		require.NoError(t, c.sb.StartOne(c.sb.BackendPort))
+		c.waitLeader(30*time.Second, nil)
+		for _, nd := range c.nodes {
+			require.True(t, c.alive(nd), "%s still runs", nd.name)
+			require.Equal(t, pids[nd.name], nd.cmd.Process.Pid)
+			c.eventually(10*time.Second, nd.name+" healthy", func() bool {
+				code, _ := c.get(nd, "/health/ready")
+				return code == http.StatusOK
+			})
+		}
+	})
+
+	t.Run("8 concurrent CLI processes", func(t *testing.T) {
+		master := c.sb.Addr(c.sb.MasterPort)
+		c.eventually(20*time.Second, "master discovered", func() bool {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			out, _, err := c.cli(ctx, "-c", "clusters")
+			return err == nil && strings.TrimSpace(out) != ""
+		})
+		// Round 1: 8 processes race for one maintenance lock.
+		outs, errs := c.concurrentCLI(8, func(int) []string {
+			return []string{"-c", "begin-maintenance", "-i", master, "--reason", "hatest"}
+		})
+		won := 0
+		for i := range outs {
+			if errs[i] == nil {
+				won++
+				require.Equal(t, master, strings.TrimSpace(outs[i]))
+			}
+		}
+		require.Equal(t, 1, won, "exactly one concurrent begin-maintenance succeeds: %v", errs)
+		// Round 2: reads and writes mixed while the services run.
+		outs, errs = c.concurrentCLI(8, func(i int) []string {
+			switch i % 4 {
+			case 0:
+				return []string{"-c", "clusters"}
+			case 1:
+				return []string{"-c", "in-maintenance", "-i", master}
+			case 2:
+				return []string{"-c", "active-nodes"}
+			default:
+				return []string{"-c", "leader"}
+			}
+		})
+		for i := range outs {
+			require.NoError(t, errs[i], "command %d", i)
+		}
+		require.Equal(t, outs[0], outs[4], "clusters agree")
+		require.Equal(t, master, strings.TrimSpace(outs[1]), "in-maintenance sees the lock")
+		for _, out := range []string{outs[3], outs[7]} {
+			f := strings.Fields(out)
+			require.GreaterOrEqual(t, len(f), 2, out)
+			require.Equal(t, leader.token, f[1], "leader names the leading node")
+		}
+		require.GreaterOrEqual(t, strings.Count(outs[2], "\thttp"), 3, "active-nodes lists the services")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, stderr, err := c.cli(ctx, "-c", "end-maintenance", "-i", master)
+		require.NoError(t, err, stderr)
+	})
+
+	s.check(t)
+}
+
+// concurrentCLI runs n CLI processes at once; each must finish within
+// 60 s (a deadlock would not).
+func (c *cluster) concurrentCLI(n int, args func(i int) []string) ([]string, []error) {
+	outs, errs := make([]string, n), make([]error, n)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			var stderr string
+			outs[i], stderr, errs[i] = c.cli(ctx, args(i)...)
+			if errs[i] != nil {
+				errs[i] = cliError{strconv.Itoa(i) + ": " + strings.TrimSpace(stderr), errs[i]}
+			}
+		}(i)
+	}
+	wg.Wait()
+	require.NoError(c.t, ctx.Err(), "CLI processes did not finish: deadlock?")
+	return outs, errs
+}
+
+type cliError struct {
+	msg string
+	err error
+}
+
+func (e cliError) Error() string { return e.msg + " (" + e.err.Error() + ")" }
