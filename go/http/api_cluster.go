@@ -2,7 +2,14 @@ package http
 
 import (
 	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
 
+	"orchestrator/go/analysis"
+	"orchestrator/go/backend"
 	"orchestrator/go/inst"
 	"orchestrator/go/topology"
 )
@@ -19,8 +26,18 @@ func (s *Server) clusterRoutes() []Route {
 		{Path: "/api/topology/:host/:port", Handler: s.topology(false), Doc: "text tree of an instance's cluster"},
 		{Path: "/api/topology-tabulated/:clusterHint", Handler: s.topology(true), Doc: "tabulated text tree"},
 		{Path: "/api/topology-tabulated/:host/:port", Handler: s.topology(true), Doc: "tabulated text tree"},
+		{Path: "/api/topology-tags/:clusterHint", Handler: s.topologyTags, Doc: "text tree with each instance's tags"},
+		{Path: "/api/topology-tags/:host/:port", Handler: s.topologyTags, Doc: "text tree with tags, of an instance's cluster"},
 		{Path: "/api/cluster-osc-replicas/:clusterHint", Bare: true, Handler: s.oscReplicas, Doc: "control replicas for online schema changes"},
+		{Path: "/api/cluster-osc-slaves/:clusterHint", Bare: true, Handler: s.oscReplicas, Doc: "same as cluster-osc-replicas"},
+		{Path: "/api/cluster-info/:clusterHint", Bare: true, Handler: s.clusterInfo, Doc: "ClusterInfo of a cluster"},
+		{Path: "/api/cluster-info/alias/:clusterAlias", Bare: true, Handler: s.clusterInfo, Doc: "ClusterInfo of a cluster by alias"},
+		{Path: "/api/clusters-info", Bare: true, Handler: s.clustersInfo, Doc: "ClusterInfo of every cluster"},
 		{Path: "/api/set-cluster-alias/:clusterName", Mutates: true, Handler: s.setClusterAlias, Doc: "set a cluster alias (?alias=)"},
+		{Path: "/api/reload-cluster-alias", Handler: s.reloadClusterAlias, Doc: "deprecated: aliases are read from the backend on every request"},
+		{Path: "/api/snapshot-topologies", Mutates: true, Handler: s.snapshotTopologies, Doc: "record every instance's master in the topology history"},
+		{Path: "/api/submit-masters-to-kv-stores", Mutates: true, Handler: s.submitMastersToKV, Doc: "write every cluster's master to the KV store"},
+		{Path: "/api/submit-masters-to-kv-stores/:clusterHint", Mutates: true, Handler: s.submitMastersToKV, Doc: "write one cluster's master to the KV store"},
 	}
 }
 
@@ -102,4 +119,131 @@ func (s *Server) setClusterAlias(r *Request) (any, string, error) {
 		return nil, "", err
 	}
 	return name, "Cluster alias set", nil
+}
+
+// clusterInfoOf summarises one cluster's instances.
+func (s *Server) clusterInfoOf(name string, list []*inst.Instance) analysis.ClusterInfo {
+	c := analysis.ClusterInfo{ClusterName: name, ClusterAlias: name, CountInstances: uint(len(list)), HeuristicLag: topology.HeuristicLag(list)}
+	for _, i := range list {
+		if i.ClusterAlias != "" {
+			c.ClusterAlias = i.ClusterAlias
+		}
+		if i.ClusterDomain != "" {
+			c.ClusterDomain = i.ClusterDomain
+		}
+	}
+	c.HasAutomatedMasterRecovery = c.MatchesFilters(s.cfg.RecoverMasterClusterFilters)
+	c.HasAutomatedIntermediateMasterRecovery = c.MatchesFilters(s.cfg.RecoverIntermediateMasterClusterFilters)
+	return c
+}
+
+func (s *Server) clusterInfo(r *Request) (any, string, error) {
+	list, err := s.clusterInstances(r)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.clusterInfoOf(list[0].ClusterName, list), "", nil
+}
+
+func (s *Server) clustersInfo(r *Request) (any, string, error) {
+	all, err := s.deps.Reader.Instances(r.Ctx, backend.InstanceFilter{})
+	if err != nil {
+		return nil, "", err
+	}
+	byName := map[string][]*inst.Instance{}
+	for _, i := range all {
+		byName[i.ClusterName] = append(byName[i.ClusterName], i)
+	}
+	out := make([]analysis.ClusterInfo, 0, len(byName))
+	for name, list := range byName {
+		out = append(out, s.clusterInfoOf(name, list))
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ClusterName < out[b].ClusterName })
+	return out, "", nil
+}
+
+func (s *Server) reloadClusterAlias(r *Request) (any, string, error) {
+	return nil, "Cluster aliases are read from the backend on every request; nothing to reload", nil
+}
+
+// topologyTags renders the text tree with "[tag,...]" after each instance.
+func (s *Server) topologyTags(r *Request) (any, string, error) {
+	list, err := s.clusterInstances(r)
+	if err != nil {
+		return nil, "", err
+	}
+	tags := map[string]string{}
+	for _, i := range list {
+		ts, err := s.deps.Store.Tags(r.Ctx, i.Key)
+		if err != nil {
+			return nil, "", err
+		}
+		names := make([]string, 0, len(ts))
+		for _, t := range ts {
+			names = append(names, t.String())
+		}
+		tags[i.Key.String()] = "[" + strings.Join(names, ",") + "]"
+	}
+	lines := strings.Split(strings.TrimRight(inst.TopologyText(list, false), "\n"), "\n")
+	for n, line := range lines {
+		fields := strings.Fields(strings.TrimLeft(line, " +-"))
+		if len(fields) > 0 && tags[fields[0]] != "" {
+			lines[n] = line + " " + tags[fields[0]]
+		}
+	}
+	return strings.Join(lines, "\n") + "\n", "", nil
+}
+
+func (s *Server) snapshotTopologies(r *Request) (any, string, error) {
+	start := time.Now()
+	if _, err := s.deps.Store.SnapshotTopologies(r.Ctx, start); err != nil {
+		return nil, "", err
+	}
+	took := "Took " + time.Since(start).String()
+	return took, took, nil
+}
+
+// submitMastersToKV writes KVClusterMasterPrefix/<alias> = host:port, plus
+// /hostname, /port and /ipv4 or /ipv6 when the hostname is an address, to
+// the internal KV store. Details: the pairs written.
+func (s *Server) submitMastersToKV(r *Request) (any, string, error) {
+	var masters []*inst.Instance
+	if r.Param("clusterHint") != "" {
+		m, err := s.deps.Reader.ClusterMaster(r.Ctx, r.Param("clusterHint"))
+		if err != nil {
+			return nil, "", err
+		}
+		masters = append(masters, m)
+	} else {
+		var err error
+		if masters, err = s.deps.Reader.Masters(r.Ctx); err != nil {
+			return nil, "", err
+		}
+	}
+	pairs := []backend.KVPair{}
+	for _, m := range masters {
+		pairs = append(pairs, masterKVPairs(s.cfg.KVClusterMasterPrefix, m)...)
+	}
+	if err := s.deps.Store.PutKVPairs(r.Ctx, pairs); err != nil {
+		return nil, "", err
+	}
+	return pairs, fmt.Sprintf("Submitted %d masters", len(masters)), nil
+}
+
+func masterKVPairs(prefix string, m *inst.Instance) []backend.KVPair {
+	alias := m.ClusterAlias
+	if alias == "" {
+		alias = m.ClusterName
+	}
+	base := strings.TrimRight(prefix, "/") + "/" + alias
+	pairs := []backend.KVPair{{Key: base, Value: m.Key.String()}, {Key: base + "/hostname", Value: m.Key.Hostname},
+		{Key: base + "/port", Value: strconv.Itoa(m.Key.Port)}}
+	if ip := net.ParseIP(m.Key.Hostname); ip != nil {
+		if ip.To4() != nil {
+			pairs = append(pairs, backend.KVPair{Key: base + "/ipv4", Value: ip.String()})
+		} else {
+			pairs = append(pairs, backend.KVPair{Key: base + "/ipv6", Value: ip.String()})
+		}
+	}
+	return pairs
 }

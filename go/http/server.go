@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os/user"
 	"slices"
 	"strings"
 	"time"
@@ -54,20 +55,43 @@ type Envelope struct {
 	Details any
 }
 
+// Raw is a handler result written as-is instead of as JSON (Prometheus
+// text, plain files).
+type Raw struct {
+	ContentType string
+	Body        []byte
+}
+
+// errForbidden: an authenticated user who may not change anything.
+var errForbidden = errors.New("forbidden")
+
 // Server is the HTTP front end.
 type Server struct {
-	cfg    *config.Config
-	deps   Deps
-	routes []Route
-	mux    http.Handler
+	cfg      *config.Config
+	deps     Deps
+	routes   []Route
+	router   martini.Router
+	mux      http.Handler
+	metrics  *Metrics
+	resolver *resolver
 }
 
 // New builds the server and its routes.
 func New(cfg *config.Config, deps Deps) *Server {
-	s := &Server{cfg: cfg, deps: deps}
+	s := &Server{cfg: cfg, deps: deps, metrics: newMetrics(), resolver: newResolver(cfg)}
 	s.routes = s.routeTable()
 	s.mux = s.build()
 	return s
+}
+
+// Metrics returns the counters served at /metrics; recovery code records
+// its outcomes through it (see Metrics.RecordRecovery).
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// Routed reports whether a GET of path (including URLPrefix) reaches a
+// route: a table route, a load-balancer check or a web UI path.
+func (s *Server) Routed(path string) bool {
+	return slices.Contains(s.router.(martini.Routes).MethodsFor(path), http.MethodGet)
 }
 
 // Routes exposes the route table (docs, tests).
@@ -81,10 +105,17 @@ func (s *Server) build() http.Handler {
 	m.Use(martini.Recovery())
 	m.Use(render.Renderer(render.Options{IndentJSON: false}))
 	router := martini.NewRouter()
+	s.router = router
 	prefix := s.cfg.URLPrefix
 	for _, rt := range s.routes {
 		rt := rt
 		router.Get(prefix+rt.Path, func(params martini.Params, req *http.Request, ren render.Render) {
+			s.serve(rt, params, req, ren)
+		})
+	}
+	if ep := s.cfg.StatusEndpoint; ep != "" && !s.hasRoute(ep) {
+		rt := Route{Path: ep, Handler: s.health, Doc: "StatusEndpoint: same as /api/health"}
+		router.Get(prefix+ep, func(params martini.Params, req *http.Request, ren render.Render) {
 			s.serve(rt, params, req, ren)
 		})
 	}
@@ -109,24 +140,49 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+func (s *Server) hasRoute(path string) bool {
+	return slices.ContainsFunc(s.routes, func(rt Route) bool { return rt.Path == path })
+}
+
+// public routes answer without authentication, for load balancers.
+func (s *Server) public(rt Route) bool {
+	return !rt.Mutates && (rt.Path == "/api/health" || rt.Path == "/api/status" || rt.Path == s.cfg.StatusEndpoint)
+}
+
 func (s *Server) serve(rt Route, params martini.Params, req *http.Request, ren render.Render) {
-	user, err := s.authorize(req, rt.Mutates)
+	start := time.Now()
+	status := s.respond(rt, params, req, ren)
+	s.metrics.observeRequest(rt.Path, status, time.Since(start))
+}
+
+func (s *Server) respond(rt Route, params martini.Params, req *http.Request, ren render.Render) int {
+	var user string
+	var err error
+	if !s.public(rt) {
+		user, err = s.authorize(req, rt.Mutates)
+	}
 	if err != nil {
-		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: err.Error()})
-		return
+		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: s.redact(err.Error())})
+		return statusOf(err)
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), 5*time.Minute)
 	defer cancel()
 	details, message, err := rt.Handler(&Request{Ctx: ctx, Params: params, HTTP: req, User: user})
 	if err != nil {
 		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: s.redact(err.Error()), Details: details})
-		return
+		return statusOf(err)
+	}
+	if raw, ok := details.(Raw); ok {
+		ren.Header().Set("Content-Type", raw.ContentType)
+		ren.Data(http.StatusOK, raw.Body)
+		return http.StatusOK
 	}
 	if rt.Bare {
 		ren.JSON(http.StatusOK, details)
-		return
+		return http.StatusOK
 	}
 	ren.JSON(http.StatusOK, Envelope{Code: "OK", Message: message, Details: details})
+	return http.StatusOK
 }
 
 // statusOf maps error kinds to HTTP statuses, in one place.
@@ -138,7 +194,7 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, inst.ErrLocked), errors.Is(err, inst.ErrRefused):
 		return http.StatusConflict
-	case errors.Is(err, inst.ErrReadOnly):
+	case errors.Is(err, inst.ErrReadOnly), errors.Is(err, errForbidden):
 		return http.StatusForbidden
 	case errors.Is(err, inst.ErrUnauthorized):
 		return http.StatusUnauthorized
@@ -153,35 +209,74 @@ func (s *Server) redact(msg string) string {
 	return msg
 }
 
-// authorize applies AuthenticationMethod and read-only mode.
+// authorize applies AuthenticationMethod, then, for mutating routes,
+// read-only mode and the power-user rules. It returns the user's name.
 func (s *Server) authorize(req *http.Request, mutates bool) (string, error) {
-	if mutates && s.cfg.ReadOnly {
-		return "", fmt.Errorf("orchestrator is in read-only mode: %w", inst.ErrReadOnly)
+	user, power, err := s.authenticate(req)
+	if err != nil || !mutates {
+		return user, err
 	}
+	if s.cfg.ReadOnly {
+		return user, fmt.Errorf("orchestrator is in read-only mode: %w", inst.ErrReadOnly)
+	}
+	if !power {
+		return user, fmt.Errorf("user %q may not change anything: %w", user, errForbidden)
+	}
+	return user, nil
+}
+
+// authenticate identifies the user and says whether they may mutate.
+func (s *Server) authenticate(req *http.Request) (user string, power bool, err error) {
 	switch s.cfg.AuthenticationMethod {
 	case "basic", "multi":
 		user, pass, ok := req.BasicAuth()
 		if !ok {
-			return "", fmt.Errorf("authentication required: %w", inst.ErrUnauthorized)
+			return "", false, fmt.Errorf("authentication required: %w", inst.ErrUnauthorized)
 		}
 		if s.cfg.AuthenticationMethod == "multi" && user == "readonly" {
-			if mutates {
-				return user, fmt.Errorf("user readonly may not change anything: %w", inst.ErrUnauthorized)
-			}
-			return user, nil
+			return user, false, nil
 		}
 		if !constantTimeEqual(user, s.cfg.HTTPAuthUser) || !constantTimeEqual(pass, s.cfg.HTTPAuthPassword) {
-			return "", fmt.Errorf("invalid credentials: %w", inst.ErrUnauthorized)
+			return "", false, fmt.Errorf("invalid credentials: %w", inst.ErrUnauthorized)
 		}
-		return user, nil
+		return user, true, nil
 	case "proxy":
-		user := req.Header.Get(s.cfg.AuthUserHeader)
-		if mutates && !slices.Contains(s.cfg.PowerAuthUsers, "*") && !slices.Contains(s.cfg.PowerAuthUsers, user) {
-			return user, fmt.Errorf("user %q may not change anything: %w", user, inst.ErrUnauthorized)
-		}
-		return user, nil
+		user := req.Header.Get(s.proxyHeader())
+		return user, s.isPowerUser(user), nil
 	}
-	return "", nil
+	return "", true, nil
+}
+
+func (s *Server) proxyHeader() string {
+	if s.cfg.AuthUserHeader == "" {
+		return "X-Forwarded-User"
+	}
+	return s.cfg.AuthUserHeader
+}
+
+// isPowerUser applies PowerAuthUsers ("*" = anyone) and PowerAuthGroups
+// (unix groups of the named user on this host).
+func (s *Server) isPowerUser(name string) bool {
+	if slices.Contains(s.cfg.PowerAuthUsers, "*") || (name != "" && slices.Contains(s.cfg.PowerAuthUsers, name)) {
+		return true
+	}
+	if name == "" || len(s.cfg.PowerAuthGroups) == 0 {
+		return false
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return false
+	}
+	gids, err := u.GroupIds()
+	if err != nil {
+		return false
+	}
+	for _, gid := range gids {
+		if g, err := user.LookupGroupId(gid); err == nil && slices.Contains(s.cfg.PowerAuthGroups, g.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 func constantTimeEqual(a, b string) bool {

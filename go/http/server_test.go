@@ -106,7 +106,7 @@ func TestBasicAuth(t *testing.T) {
 	code, _, _ = get(t, s, "/api/clusters", "readonly", "anything")
 	require.Equal(t, 200, code, "multi: readonly user reads")
 	code, _, body := get(t, s, "/api/forget/db1/3306", "readonly", "anything")
-	require.Equal(t, 401, code, body)
+	require.Equal(t, 403, code, body)
 	require.NotContains(t, body, "pw")
 }
 
