@@ -173,8 +173,15 @@ func (c column) value() any {
 	panic(fmt.Sprintf("backend: no value for column %s (%T)", c.name, c.ptr))
 }
 
-// WriteInstances stores probe results in one transaction.
+// instanceRowsPerStatement bounds one multi-row upsert: 200 rows of the
+// instance columns stay below SQLite's and MySQL's placeholder limits.
+const instanceRowsPerStatement = 200
+
+// WriteInstances stores probe results in one transaction, as multi-row
+// upserts of up to instanceRowsPerStatement rows each (one statement for a
+// typical batch of the poll loop). A key listed twice keeps its last row.
 func (s *Store) WriteInstances(ctx context.Context, instances []*inst.Instance) error {
+	instances = lastPerKey(instances)
 	if len(instances) == 0 {
 		return nil
 	}
@@ -185,25 +192,59 @@ func (s *Store) WriteInstances(ctx context.Context, instances []*inst.Instance) 
 		return fmt.Errorf("write instances: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	stmt, err := tx.PrepareContext(c, s.dialect.Upsert("database_instance", instanceColumnNames, []string{"hostname", "port"}))
-	if err != nil {
-		return fmt.Errorf("write instances: %w", err)
-	}
-	defer stmt.Close()
-	for _, i := range instances {
-		cols := instanceColumns(i)
-		args := make([]any, len(cols))
-		for n, col := range cols {
-			args[n] = col.value()
+	for len(instances) > 0 {
+		n := min(len(instances), instanceRowsPerStatement)
+		if _, err := tx.ExecContext(c, s.instanceUpsert(n), instanceArgs(instances[:n])...); err != nil {
+			return fmt.Errorf("write %d instances (first %s): %w", n, instances[0].Key, err)
 		}
-		if _, err := stmt.ExecContext(c, args...); err != nil {
-			return fmt.Errorf("write instance %s: %w", i.Key, err)
-		}
+		instances = instances[n:]
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("write instances: %w", err)
 	}
 	return nil
+}
+
+// lastPerKey drops all but the last entry of each key (an upsert cannot
+// touch one row twice) and nil entries, keeping order.
+func lastPerKey(instances []*inst.Instance) []*inst.Instance {
+	last := make(map[inst.InstanceKey]int, len(instances))
+	for n, i := range instances {
+		if i != nil {
+			last[i.Key] = n
+		}
+	}
+	if len(last) == len(instances) {
+		return instances
+	}
+	out := make([]*inst.Instance, 0, len(last))
+	for n, i := range instances {
+		if i != nil && last[i.Key] == n {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// instanceUpsert is the dialect's upsert of database_instance with rows
+// value tuples.
+func (s *Store) instanceUpsert(rows int) string {
+	q := s.dialect.Upsert("database_instance", instanceColumnNames, []string{"hostname", "port"})
+	if rows == 1 {
+		return q
+	}
+	tuple := "(" + placeholders(len(instanceColumnNames)) + ")"
+	return strings.Replace(q, tuple, strings.TrimSuffix(strings.Repeat(tuple+",", rows), ","), 1)
+}
+
+func instanceArgs(instances []*inst.Instance) []any {
+	args := make([]any, 0, len(instances)*len(instanceColumnNames))
+	for _, i := range instances {
+		for _, col := range instanceColumns(i) {
+			args = append(args, col.value())
+		}
+	}
+	return args
 }
 
 // RecordFailedCheck notes a probe that failed: last attempted check and

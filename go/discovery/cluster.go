@@ -8,40 +8,85 @@ import (
 	"orchestrator/go/inst"
 )
 
+// placement is where an instance was last stored: what its replicas need
+// to place themselves, kept in memory so a poll does not read the backend.
+type placement struct {
+	cluster   string
+	depth     uint
+	masterKey inst.InstanceKey
+	coMaster  bool
+}
+
 // place sets the instance's cluster name, depth and co-master flag from
-// its master's stored row: the cluster is named after the top master.
-func (d *Discoverer) place(ctx context.Context, i *inst.Instance) error {
+// its master's placement (remembered from the master's last probe, or read
+// from the store): the cluster is named after the top master. moved
+// reports a cluster or depth different from the instance's last stored
+// one, so its descendants must follow.
+func (d *Discoverer) place(ctx context.Context, i *inst.Instance) (moved bool, err error) {
+	defer func() {
+		d.mu.Lock()
+		prev, ok := d.placed[i.Key]
+		d.mu.Unlock()
+		moved = !ok || prev.cluster != i.ClusterName || prev.depth != i.ReplicationDepth
+	}()
 	if !i.IsReplica() || i.MasterKey.IsDetached() {
 		i.ClusterName, i.ReplicationDepth = i.Key.String(), 0
-		return nil
+		return false, nil
 	}
-	masters, err := d.store.ReadInstances(ctx, backend.InstanceFilter{Key: &i.MasterKey})
+	m, ok, err := d.placementOf(ctx, i.MasterKey)
 	if err != nil {
-		return fmt.Errorf("place %s: %w", i.Key, err)
+		return false, fmt.Errorf("place %s: %w", i.Key, err)
 	}
-	if len(masters) == 0 {
+	if !ok {
 		i.ClusterName, i.ReplicationDepth = i.MasterKey.String(), 1
-		return nil
+		return false, nil
 	}
-	m := masters[0]
-	if m.MasterKey == i.Key {
+	if m.masterKey == i.Key {
 		// Co-masters: the writable one (or the smaller key) names the cluster.
 		i.IsCoMaster = true
-		top := coMasterTop(i, m)
+		master, err := d.store.ReadInstances(ctx, backend.InstanceFilter{Key: &i.MasterKey})
+		if err != nil || len(master) == 0 {
+			return false, fmt.Errorf("place %s: read co-master: %w", i.Key, err)
+		}
+		top := coMasterTop(i, master[0])
 		i.ClusterName = top.Key.String()
 		if top.Key == i.Key {
 			i.ReplicationDepth = 0
 		} else {
 			i.ReplicationDepth = 1
 		}
-		return nil
+		return false, nil
 	}
-	i.ClusterName = m.ClusterName
+	i.ClusterName = m.cluster
 	if i.ClusterName == "" {
-		i.ClusterName = m.Key.String()
+		i.ClusterName = i.MasterKey.String()
 	}
-	i.ReplicationDepth = m.ReplicationDepth + 1
-	return nil
+	i.ReplicationDepth = m.depth + 1
+	return false, nil
+}
+
+// placementOf returns key's remembered placement, reading the store when
+// it was not probed by this Discoverer.
+func (d *Discoverer) placementOf(ctx context.Context, key inst.InstanceKey) (placement, bool, error) {
+	d.mu.Lock()
+	p, ok := d.placed[key]
+	d.mu.Unlock()
+	if ok {
+		return p, true, nil
+	}
+	list, err := d.store.ReadInstances(ctx, backend.InstanceFilter{Key: &key})
+	if err != nil || len(list) == 0 {
+		return placement{}, false, err
+	}
+	m := list[0]
+	return placement{cluster: m.ClusterName, depth: m.ReplicationDepth, masterKey: m.MasterKey, coMaster: m.IsCoMaster}, true, nil
+}
+
+// remember records where i was stored.
+func (d *Discoverer) remember(i *inst.Instance) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.placed[i.Key] = placement{cluster: i.ClusterName, depth: i.ReplicationDepth, masterKey: i.MasterKey, coMaster: i.IsCoMaster}
 }
 
 func coMasterTop(a, b *inst.Instance) *inst.Instance {
@@ -83,6 +128,8 @@ func (d *Discoverer) propagateCluster(ctx context.Context, top *inst.Instance) e
 					return err
 				}
 			}
+			r.ClusterName, r.ReplicationDepth = cur.cluster, cur.depth+1
+			d.remember(r)
 			queue = append(queue, level{r.Key, cur.cluster, cur.depth + 1})
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"orchestrator/go/backend"
 	"orchestrator/go/config"
 	"orchestrator/go/inst"
+	"orchestrator/go/mysql"
 )
 
 // Prober reads one live server.
@@ -21,20 +22,31 @@ type Prober interface {
 	Probe(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error)
 }
 
+// detailedProber also tells how the server names itself (for
+// MySQLHostnameResolveMethod); *mysql.Inspector is one.
+type detailedProber interface {
+	ProbeDetails(ctx context.Context, key inst.InstanceKey) (*mysql.ProbeResult, error)
+}
+
 // Discoverer polls servers and stores what it finds.
 type Discoverer struct {
-	store  *backend.Store
-	prober Prober
-	cfg    *config.Config
-	ignore ignoreFilters
+	store    *backend.Store
+	prober   Prober
+	cfg      *config.Config
+	ignore   ignoreFilters
+	resolver *resolver
+	writer   *batchWriter
 
 	live    chan inst.InstanceKey
 	failing chan inst.InstanceKey
 
 	mu        sync.Mutex
 	inflight  map[inst.InstanceKey]bool
+	queued    map[inst.InstanceKey]bool
 	failures  map[inst.InstanceKey]int
+	retryAt   map[inst.InstanceKey]time.Time // back-off of failing instances
 	lastProbe map[inst.InstanceKey]time.Time
+	placed    map[inst.InstanceKey]placement // last stored cluster/depth per instance
 	onProblem func(clusterName string)
 	stats     Stats
 }
@@ -43,6 +55,12 @@ type Discoverer struct {
 type Stats struct {
 	ProbesOK, ProbesFailed int64
 	TotalLatency           time.Duration
+	// WriteBatches and RowsWritten count the backend upserts of probe
+	// results (rows per batch = RowsWritten / WriteBatches).
+	WriteBatches, RowsWritten int64
+	// BackedOff counts polls skipped because the instance was failing and
+	// its back-off had not expired.
+	BackedOff int64
 }
 
 type ignoreFilters struct{ all, masters, replicas inst.HostnameFilters }
@@ -53,16 +71,19 @@ func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
 	if capacity <= 0 {
 		capacity = 100000
 	}
-	return &Discoverer{
-		store: store, prober: prober, cfg: cfg,
+	d := &Discoverer{
+		store: store, prober: prober, cfg: cfg, resolver: newResolver(cfg),
 		ignore: ignoreFilters{
 			all: inst.CompileHostnameFilters(cfg.DiscoveryIgnoreHostnameFilters), masters: inst.CompileHostnameFilters(cfg.DiscoveryIgnoreMasterHostnameFilters),
 			replicas: inst.CompileHostnameFilters(cfg.DiscoveryIgnoreReplicaHostnameFilters),
 		},
 		live: make(chan inst.InstanceKey, capacity), failing: make(chan inst.InstanceKey, capacity),
-		inflight: map[inst.InstanceKey]bool{}, failures: map[inst.InstanceKey]int{}, lastProbe: map[inst.InstanceKey]time.Time{},
+		inflight: map[inst.InstanceKey]bool{}, queued: map[inst.InstanceKey]bool{}, failures: map[inst.InstanceKey]int{},
+		retryAt: map[inst.InstanceKey]time.Time{}, lastProbe: map[inst.InstanceKey]time.Time{}, placed: map[inst.InstanceKey]placement{},
 		onProblem: func(string) {},
 	}
+	d.writer = newBatchWriter(store.WriteInstances, 0)
+	return d
 }
 
 // OnProblem registers a callback run when a probe suggests a failure in a
@@ -72,19 +93,31 @@ func (d *Discoverer) OnProblem(f func(clusterName string)) { d.onProblem = f }
 // Stats returns a copy of the counters.
 func (d *Discoverer) Stats() Stats {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.stats
+	st := d.stats
+	d.mu.Unlock()
+	st.WriteBatches, st.RowsWritten = d.writer.counts()
+	return st
 }
 
 // Ignored reports whether discovery must skip a hostname.
 func (d *Discoverer) Ignored(key inst.InstanceKey) bool { return d.ignore.all.Match(key.Hostname) }
 
 // Enqueue asks for a probe of key soon (deduplicated; dropped if full).
+// Failing instances go to their own queue, served by a separate pool.
 func (d *Discoverer) Enqueue(key inst.InstanceKey) {
-	if !key.IsValid() || d.Ignored(key) {
+	if !key.IsValid() {
+		return
+	}
+	key = d.resolver.Resolve(context.Background(), key)
+	if d.Ignored(key) {
 		return
 	}
 	d.mu.Lock()
+	if d.queued[key] {
+		d.mu.Unlock()
+		return
+	}
+	d.queued[key] = true
 	failing := d.failures[key] > 0
 	d.mu.Unlock()
 	ch := d.live
@@ -94,14 +127,23 @@ func (d *Discoverer) Enqueue(key inst.InstanceKey) {
 	select {
 	case ch <- key:
 	default:
+		d.dequeued(key)
 		log.Warningf("discovery queue full, dropping %s", key)
 	}
 }
 
-// Probe probes one server now, stores the result and returns it. It never
-// runs two probes of one instance at once: a concurrent caller waits for
-// nothing and gets ErrInFlight.
+func (d *Discoverer) dequeued(key inst.InstanceKey) {
+	d.mu.Lock()
+	delete(d.queued, key)
+	d.mu.Unlock()
+}
+
+// Probe probes one server now (whatever its back-off), stores the result
+// and returns it. The key is resolved by the hostname policy first. It
+// never runs two probes of one instance at once: a concurrent caller waits
+// for nothing and gets ErrInFlight.
 func (d *Discoverer) Probe(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+	key = d.resolver.Resolve(ctx, key)
 	if !d.begin(key) {
 		return nil, errInFlight{key}
 	}
@@ -145,7 +187,7 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey) (*
 	pctx, cancel := context.WithTimeout(ctx, d.probeTimeout())
 	defer cancel()
 	started := time.Now()
-	i, err := d.prober.Probe(pctx, key)
+	i, err := d.probe(pctx, key)
 	latency := time.Since(started)
 	if err != nil {
 		d.recordFailure(ctx, key, err, latency)
@@ -153,19 +195,23 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey) (*
 	}
 	i.LastDiscoveryLatency = latency
 	d.mu.Lock()
-	d.failures[key] = 0
 	delete(d.failures, key)
+	delete(d.retryAt, key)
 	d.stats.ProbesOK++
 	d.stats.TotalLatency += latency
 	d.mu.Unlock()
-	if err := d.place(ctx, i); err != nil {
+	moved, err := d.place(ctx, i)
+	if err != nil {
 		return nil, err
 	}
-	if err := d.store.WriteInstances(ctx, []*inst.Instance{i}); err != nil {
+	if err := d.writer.Write(ctx, i); err != nil {
 		return nil, err
 	}
-	if err := d.propagateCluster(ctx, i); err != nil {
-		log.Errorf("discovery: %v", err)
+	d.remember(i)
+	if moved {
+		if err := d.propagateCluster(ctx, i); err != nil {
+			log.Errorf("discovery: %v", err)
+		}
 	}
 	d.registerClusterNames(ctx, i)
 	d.crawl(i)
@@ -176,10 +222,35 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey) (*
 	return i, nil
 }
 
+// probe reads the server and applies the hostname policy to the keys it
+// reports (its own, its master's, its replicas').
+func (d *Discoverer) probe(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+	dp, ok := d.prober.(detailedProber)
+	if !ok {
+		return d.prober.Probe(ctx, key)
+	}
+	res, err := dp.ProbeDetails(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	i := res.Instance
+	if name, ok := d.resolver.SelfName(ctx, key, res.Identity.Hostname, res.Identity.ReportHost); ok {
+		i.Key.Hostname = name
+	}
+	if i.MasterKey.IsValid() && !i.MasterKey.IsDetached() {
+		i.MasterKey = d.resolver.Resolve(ctx, i.MasterKey)
+	}
+	for n, r := range i.Replicas {
+		i.Replicas[n] = d.resolver.Resolve(ctx, r)
+	}
+	return i, nil
+}
+
 func (d *Discoverer) recordFailure(ctx context.Context, key inst.InstanceKey, err error, latency time.Duration) {
 	d.mu.Lock()
 	d.failures[key]++
 	first := d.failures[key] == 1
+	d.retryAt[key] = time.Now().Add(backoff(d.cfg.InstancePoll(), d.failures[key]))
 	d.stats.ProbesFailed++
 	d.mu.Unlock()
 	if first {
@@ -215,16 +286,38 @@ func (d *Discoverer) crawl(i *inst.Instance) {
 	}
 }
 
-// due reports whether key was not probed within half a poll interval.
+// due reports whether key was not probed within half a poll interval and
+// is not waiting out a back-off.
 func (d *Discoverer) due(key inst.InstanceKey) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.inflight[key] {
 		return false
 	}
+	if at, ok := d.retryAt[key]; ok && time.Now().Before(at) {
+		d.stats.BackedOff++
+		return false
+	}
 	last, ok := d.lastProbe[key]
 	return !ok || time.Since(last) > d.cfg.InstancePoll()/2
 }
+
+// backoff is how long an instance that failed n probes in a row waits
+// before the poll loop tries it again: one poll interval after the first
+// failure, doubling, at most maxBackoffPolls intervals. A success resets
+// it; explicit probes (Probe, DiscoverTopology) ignore it.
+func backoff(poll time.Duration, n int) time.Duration {
+	if poll <= 0 {
+		poll = time.Second
+	}
+	d := poll
+	for k := 1; k < n && d < maxBackoffPolls*poll; k++ {
+		d *= 2
+	}
+	return min(d, maxBackoffPolls*poll)
+}
+
+const maxBackoffPolls = 8
 
 // registerClusterNames records the alias and domain detected on a master.
 func (d *Discoverer) registerClusterNames(ctx context.Context, i *inst.Instance) {

@@ -74,6 +74,7 @@ func (d *Discoverer) worker(ctx context.Context, queue chan inst.InstanceKey) {
 		case <-ctx.Done():
 			return
 		case key := <-queue:
+			d.dequeued(key)
 			if !d.due(key) {
 				continue
 			}

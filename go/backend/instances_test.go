@@ -1,0 +1,50 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"orchestrator/go/inst"
+)
+
+// TestWriteInstancesBatches writes more rows than one statement holds,
+// with a key repeated (its last row wins), then updates them all.
+func TestWriteInstancesBatches(t *testing.T) {
+	for name, cfg := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t, cfg)
+			n := instanceRowsPerStatement*2 + 7
+			list := make([]*inst.Instance, 0, n+1)
+			for k := 0; k < n; k++ {
+				list = append(list, &inst.Instance{
+					Key: inst.InstanceKey{Hostname: fmt.Sprintf("db%04d", k), Port: 3306}, ServerID: uint(k + 1),
+					ClusterName: "db0000:3306", LastChecked: time.Now(), Version: "8.4.2",
+				})
+			}
+			dup := *list[3]
+			dup.ServerID = 9999
+			list = append(list, &dup)
+			require.NoError(t, s.WriteInstances(ctx, list))
+			got, err := s.ReadInstances(ctx, InstanceFilter{ClusterName: "db0000:3306"})
+			require.NoError(t, err)
+			require.Len(t, got, n)
+			one, err := s.ReadInstance(ctx, list[3].Key)
+			require.NoError(t, err)
+			require.Equal(t, uint(9999), one.ServerID)
+
+			for _, i := range list {
+				i.ReadOnly = true
+			}
+			require.NoError(t, s.WriteInstances(ctx, list[:n]))
+			last, err := s.ReadInstance(ctx, list[n-1].Key)
+			require.NoError(t, err)
+			require.True(t, last.ReadOnly)
+			require.Equal(t, uint(n), last.ServerID)
+		})
+	}
+}

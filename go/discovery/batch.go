@@ -1,0 +1,87 @@
+package discovery
+
+import (
+	"context"
+	"sync"
+
+	"orchestrator/go/inst"
+)
+
+// batchWriter stores probe results with group commit: a probe's write
+// joins whatever other probes are waiting, and one multi-row upsert stores
+// them all. No timer delays a write: the first waiter writes at once, and
+// the ones that arrive meanwhile form the next batch. Each caller returns
+// once its own row is stored (or the batch failed).
+type batchWriter struct {
+	write    func(ctx context.Context, instances []*inst.Instance) error
+	maxBatch int
+
+	mu       sync.Mutex
+	pending  []pendingWrite
+	flushing bool
+	batches  int64
+	rows     int64
+}
+
+type pendingWrite struct {
+	i    *inst.Instance
+	done chan error
+}
+
+func newBatchWriter(write func(context.Context, []*inst.Instance) error, maxBatch int) *batchWriter {
+	if maxBatch <= 0 {
+		maxBatch = 500
+	}
+	return &batchWriter{write: write, maxBatch: maxBatch}
+}
+
+// Write stores i, in a batch with other concurrent writes.
+func (b *batchWriter) Write(ctx context.Context, i *inst.Instance) error {
+	w := pendingWrite{i: i, done: make(chan error, 1)}
+	b.mu.Lock()
+	b.pending = append(b.pending, w)
+	if b.flushing {
+		b.mu.Unlock()
+		select {
+		case err := <-w.done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	b.flushing = true
+	b.flushLocked(context.WithoutCancel(ctx))
+	return <-w.done
+}
+
+// flushLocked writes batches until nothing is pending; it is entered with
+// b.mu held and returns with it released.
+func (b *batchWriter) flushLocked(ctx context.Context) {
+	for len(b.pending) > 0 {
+		n := min(len(b.pending), b.maxBatch)
+		batch := b.pending[:n:n]
+		b.pending = b.pending[n:]
+		b.batches++
+		b.rows += int64(n)
+		b.mu.Unlock()
+		list := make([]*inst.Instance, n)
+		for k, w := range batch {
+			list[k] = w.i
+		}
+		err := b.write(ctx, list)
+		for _, w := range batch {
+			w.done <- err
+		}
+		b.mu.Lock()
+	}
+	b.pending = nil
+	b.flushing = false
+	b.mu.Unlock()
+}
+
+// counts returns the batches and rows written so far.
+func (b *batchWriter) counts() (batches, rows int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.batches, b.rows
+}
