@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"orchestrator/go/inst"
@@ -13,37 +14,50 @@ import (
 type keyOp func(*topology.Operator, context.Context, inst.InstanceKey) (*inst.Instance, error)
 type keyDestOp func(*topology.Operator, context.Context, inst.InstanceKey, inst.InstanceKey) (*inst.Instance, error)
 
+// Path parameters naming the destination of two-key routes.
+const (
+	belowParams   = "belowHost/belowPort"
+	siblingParams = "siblingHost/siblingPort"
+)
+
 func (s *Server) topologyRoutes() []Route {
 	op := func(path, doc string, h Handler) Route { return Route{Path: path, Mutates: true, Handler: h, Doc: doc} }
+	relocate := s.moveTo(belowParams, (*topology.Operator).Relocate)
+	moveGTID := s.moveTo(belowParams, (*topology.Operator).MoveBelowGTID)
+	detach, reattach := s.keyed((*topology.Operator).DetachReplicaMasterHost), s.keyed((*topology.Operator).ReattachReplicaMasterHost)
 	rs := []Route{
-		op("/api/relocate/:host/:port/:belowHost/:belowPort", "move an instance below another by any working method", s.moveTo((*topology.Operator).Relocate)),
-		op("/api/relocate-below/:host/:port/:belowHost/:belowPort", "same as relocate", s.moveTo((*topology.Operator).Relocate)),
+		op("/api/relocate/:host/:port/:belowHost/:belowPort", "move an instance below another by any working method", relocate),
+		op("/api/relocate-below/:host/:port/:belowHost/:belowPort", "same as relocate", relocate),
 		op("/api/relocate-replicas/:host/:port/:belowHost/:belowPort", "move the replicas of an instance (?pattern) below another", s.relocateReplicas),
+		op("/api/regroup-replicas/:host/:port", "move the replicas of an instance below the most advanced of them", s.regroup((*topology.Operator).RegroupReplicas)),
+		op("/api/regroup-replicas-gtid/:host/:port", "regroup the replicas of an instance by GTID", s.regroup((*topology.Operator).RegroupReplicasGTID)),
 		op("/api/move-up/:host/:port", "make an instance replicate from its grandparent", s.keyed((*topology.Operator).MoveUp)),
 		op("/api/move-up-replicas/:host/:port", "move the replicas of an instance up one level", s.moveUpReplicas),
-		op("/api/move-below/:host/:port/:siblingHost/:siblingPort", "make an instance replicate from its sibling", s.moveBelow),
-		op("/api/repoint/:host/:port/:belowHost/:belowPort", "point an instance elsewhere keeping its coordinates", s.moveTo((*topology.Operator).Repoint)),
+		op("/api/move-below/:host/:port/:siblingHost/:siblingPort", "make an instance replicate from its sibling", s.moveTo(siblingParams, (*topology.Operator).MoveBelow)),
+		op("/api/repoint/:host/:port/:belowHost/:belowPort", "point an instance elsewhere keeping its coordinates", s.moveTo(belowParams, (*topology.Operator).Repoint)),
 		op("/api/repoint-replicas/:host/:port", "repoint the replicas of an instance to it", s.repointReplicas),
 		op("/api/take-siblings/:host/:port", "make the siblings of an instance its replicas", s.takeSiblings),
 		op("/api/take-master/:host/:port", "swap an instance with its master", s.keyed((*topology.Operator).TakeMaster)),
 		op("/api/make-co-master/:host/:port", "make an instance co-master with its master", s.keyed((*topology.Operator).MakeCoMaster)),
-		op("/api/move-below-gtid/:host/:port/:belowHost/:belowPort", "move an instance below another by GTID", s.moveTo((*topology.Operator).MoveBelowGTID)),
-		op("/api/move-gtid/:host/:port/:belowHost/:belowPort", "same as move-below-gtid", s.moveTo((*topology.Operator).MoveBelowGTID)),
+		op("/api/move-below-gtid/:host/:port/:belowHost/:belowPort", "move an instance below another by GTID", moveGTID),
+		op("/api/move-gtid/:host/:port/:belowHost/:belowPort", "same as move-below-gtid", moveGTID),
 		op("/api/move-replicas-gtid/:host/:port/:belowHost/:belowPort", "move the replicas of an instance below another by GTID", s.moveReplicasGTID),
 		op("/api/start-replica/:host/:port", "START SLAVE", s.keyed((*topology.Operator).StartReplica)),
 		op("/api/stop-replica/:host/:port", "STOP SLAVE", s.keyed((*topology.Operator).StopReplica)),
 		op("/api/restart-replica/:host/:port", "stop then start replication", s.keyed((*topology.Operator).RestartReplica)),
 		op("/api/stop-replica-nice/:host/:port", "stop IO, let SQL catch up, stop SQL", s.keyed((*topology.Operator).StopReplicaNice)),
 		op("/api/reset-replica/:host/:port", "RESET SLAVE ALL", s.keyed((*topology.Operator).ResetReplica)),
-		op("/api/detach-replica/:host/:port", "rewrite the master host to //host", s.keyed((*topology.Operator).DetachReplicaMasterHost)),
-		op("/api/detach-replica-master-host/:host/:port", "rewrite the master host to //host", s.keyed((*topology.Operator).DetachReplicaMasterHost)),
-		op("/api/reattach-replica/:host/:port", "undo detach-replica", s.keyed((*topology.Operator).ReattachReplicaMasterHost)),
-		op("/api/reattach-replica-master-host/:host/:port", "undo detach-replica-master-host", s.keyed((*topology.Operator).ReattachReplicaMasterHost)),
+		op("/api/detach-replica/:host/:port", "rewrite the master host to //host", detach),
+		op("/api/detach-replica-master-host/:host/:port", "rewrite the master host to //host", detach),
+		op("/api/reattach-replica/:host/:port", "undo detach-replica", reattach),
+		op("/api/reattach-replica-master-host/:host/:port", "undo detach-replica-master-host", reattach),
 		op("/api/skip-query/:host/:port", "skip one statement and start replication", s.keyed((*topology.Operator).SkipQuery)),
 		op("/api/set-read-only/:host/:port", "read_only=1", s.readOnly(true)),
 		op("/api/set-writeable/:host/:port", "read_only=0", s.readOnly(false)),
 		op("/api/enable-gtid/:host/:port", "switch a replica to GTID positioning", s.keyed((*topology.Operator).EnableGTID)),
 		op("/api/disable-gtid/:host/:port", "switch a replica to binlog coordinates", s.keyed((*topology.Operator).DisableGTID)),
+		op("/api/gtid-errant-reset-master/:host/:port", "remove a replica's errant GTIDs from its history (RESET MASTER)", s.keyed((*topology.Operator).GTIDErrantResetMaster)),
+		op("/api/gtid-errant-inject-empty/:host/:port", "give the master a replica's errant GTIDs as empty transactions (Oracle GTID)", s.keyed((*topology.Operator).GTIDErrantInjectEmpty)),
 		op("/api/delay-replication/:host/:port/:seconds", "set MASTER_DELAY", s.delayReplication),
 		op("/api/flush-binary-logs/:host/:port", "FLUSH BINARY LOGS", s.keyed((*topology.Operator).FlushBinaryLogs)),
 		op("/api/purge-binary-logs/:host/:port/:logFile", "PURGE BINARY LOGS TO (?force=true)", s.purgeBinaryLogs),
@@ -56,11 +70,32 @@ func (s *Server) topologyRoutes() []Route {
 		op("/api/begin-downtime/:host/:port/:owner/:reason", "downtime an instance (10 minutes)", s.beginDowntime),
 		op("/api/begin-downtime/:host/:port/:owner/:reason/:duration", "downtime an instance", s.beginDowntime),
 		op("/api/end-downtime/:host/:port", "end a downtime", s.endDowntime),
-		{Path: "/api/can-replicate-from/:host/:port/:belowHost/:belowPort", Handler: s.canReplicateFrom, Doc: "Message true/false"},
+		{Path: "/api/can-replicate-from/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFrom), Doc: "Message true/false"},
+		{Path: "/api/can-replicate-from-gtid/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFromGTID), Doc: "Message true/false, requiring GTID"},
+		{Path: "/api/restart-replica-statements/:host/:port", Handler: s.restartReplicaStatements, Doc: "statements wrapping ?q with the stop/start that keeps thread state"},
 		{Path: "/api/in-maintenance/:host/:port", Handler: s.inMaintenance, Doc: "Message true/false"},
 		{Path: "/api/maintenance", Bare: true, Handler: s.maintenance, Doc: "active maintenance locks"},
 	}
+	rs = append(rs, unsupportedRoutes()...)
 	return append(rs, legacySynonyms(rs)...)
+}
+
+// unsupportedRoutes answer pseudo-GTID and binlog-server operations with
+// a clear refusal: this orchestrator moves by GTID or binlog coordinates.
+func unsupportedRoutes() []Route {
+	var rs []Route
+	for _, p := range []string{"match/:host/:port/:belowHost/:belowPort", "match-below/:host/:port/:belowHost/:belowPort",
+		"match-up/:host/:port", "match-replicas/:host/:port/:belowHost/:belowPort", "match-up-replicas/:host/:port",
+		"regroup-replicas-pgtid/:host/:port", "regroup-replicas-bls/:host/:port", "move-equivalent/:host/:port/:belowHost/:belowPort",
+		"last-pseudo-gtid/:host/:port"} {
+		name, _, _ := strings.Cut(p, "/")
+		rs = append(rs, Route{Path: "/api/" + p, Doc: "not supported (pseudo-GTID / binlog servers)",
+			Handler: func(*Request) (any, string, error) {
+				return nil, "", fmt.Errorf("%w: %s is not supported: pseudo-GTID and binlog servers are not implemented; use relocate or move-gtid",
+					inst.ErrBadRequest, name)
+			}})
+	}
+	return rs
 }
 
 // legacySynonyms serves the legacy "slave" spellings of routes.
@@ -70,16 +105,17 @@ func legacySynonyms(rs []Route) []Route {
 		"move-replicas-gtid": "move-slaves-gtid", "detach-replica": "detach-slave", "reattach-replica": "reattach-slave",
 		"detach-replica-master-host": "detach-slave-master-host", "reattach-replica-master-host": "reattach-slave-master-host",
 		"start-replica": "start-slave", "restart-replica": "restart-slave", "stop-replica": "stop-slave",
-		"stop-replica-nice": "stop-slave-nice", "reset-replica": "reset-slave"}
+		"stop-replica-nice": "stop-slave-nice", "reset-replica": "reset-slave", "regroup-replicas": "regroup-slaves",
+		"regroup-replicas-gtid": "regroup-slaves-gtid", "regroup-replicas-pgtid": "regroup-slaves-pgtid",
+		"regroup-replicas-bls": "regroup-slaves-bls", "match-replicas": "match-slaves", "match-up-replicas": "match-up-slaves",
+		"restart-replica-statements": "restart-slave-statements"}
 	var out []Route
 	for _, r := range rs {
-		rest := r.Path[len("/api/"):]
-		for cur, legacy := range names {
-			if len(rest) > len(cur) && rest[:len(cur)+1] == cur+"/" {
-				syn := r
-				syn.Path = "/api/" + legacy + rest[len(cur):]
-				out = append(out, syn)
-			}
+		first, rest, _ := strings.Cut(strings.TrimPrefix(r.Path, "/api/"), "/")
+		if legacy, ok := names[first]; ok {
+			syn := r
+			syn.Path = "/api/" + legacy + "/" + rest
+			out = append(out, syn)
 		}
 	}
 	return out
@@ -92,51 +128,9 @@ func (s *Server) operator() (*topology.Operator, error) {
 	return s.deps.Operator, nil
 }
 
-func (s *Server) keyed(f keyOp) Handler {
-	return func(r *Request) (any, string, error) {
-		key, err := requestKey(r)
-		if err != nil {
-			return nil, "", err
-		}
-		o, err := s.operator()
-		if err != nil {
-			return nil, "", err
-		}
-		i, err := f(o, r.Ctx, key)
-		if err != nil {
-			return nil, "", err
-		}
-		return i, "Instance " + i.Key.String() + ": OK", nil
-	}
-}
-
-func belowKey(r *Request, h, p string) (inst.InstanceKey, error) {
-	return inst.ParseHostPort(r.Param(h), r.Param(p))
-}
-
-func (s *Server) moveTo(f keyDestOp) Handler {
-	return func(r *Request) (any, string, error) {
-		below, err := belowKey(r, "belowHost", "belowPort")
-		if err != nil {
-			return nil, "", err
-		}
-		return s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
-			return f(o, ctx, key, below)
-		})(r)
-	}
-}
-
-func (s *Server) moveBelow(r *Request) (any, string, error) {
-	sib, err := belowKey(r, "siblingHost", "siblingPort")
-	if err != nil {
-		return nil, "", err
-	}
-	return s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
-		return o.MoveBelow(ctx, key, sib)
-	})(r)
-}
-
-func (s *Server) multi(r *Request, f func(o *topology.Operator, key inst.InstanceKey) ([]*inst.Instance, error)) (any, string, error) {
+// withKey is every instance handler's first half: parse :host/:port,
+// find the operator, then call f.
+func (s *Server) withKey(r *Request, f func(o *topology.Operator, key inst.InstanceKey) (any, string, error)) (any, string, error) {
 	key, err := requestKey(r)
 	if err != nil {
 		return nil, "", err
@@ -145,15 +139,60 @@ func (s *Server) multi(r *Request, f func(o *topology.Operator, key inst.Instanc
 	if err != nil {
 		return nil, "", err
 	}
-	list, err := f(o, key)
-	if err != nil {
-		return nonNil(list), "", err
+	return f(o, key)
+}
+
+// keyed serves an operation that returns the instance it changed.
+func (s *Server) keyed(f keyOp) Handler {
+	return func(r *Request) (any, string, error) {
+		return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+			i, err := f(o, r.Ctx, key)
+			if err != nil {
+				return nil, "", err
+			}
+			return i, "Instance " + i.Key.String() + ": OK", nil
+		})
 	}
-	return nonNil(list), fmt.Sprintf("Moved %d replicas of %s", len(list), key), nil
+}
+
+// destKey parses the destination named by params ("belowHost/belowPort").
+func destKey(r *Request, params string) (inst.InstanceKey, error) {
+	h, p, _ := strings.Cut(params, "/")
+	return belowKey(r, h, p)
+}
+
+// belowKey parses a destination from the path parameters h and p.
+func belowKey(r *Request, h, p string) (inst.InstanceKey, error) {
+	return inst.ParseHostPort(r.Param(h), r.Param(p))
+}
+
+// moveTo serves a two-key operation; the destination is parsed first so a
+// bad destination changes nothing.
+func (s *Server) moveTo(params string, f keyDestOp) Handler {
+	return func(r *Request) (any, string, error) {
+		dest, err := destKey(r, params)
+		if err != nil {
+			return nil, "", err
+		}
+		return s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+			return f(o, ctx, key, dest)
+		})(r)
+	}
+}
+
+// multi serves an operation on several replicas of an instance.
+func (s *Server) multi(r *Request, f func(o *topology.Operator, key inst.InstanceKey) ([]*inst.Instance, error)) (any, string, error) {
+	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+		list, err := f(o, key)
+		if err != nil {
+			return nonNil(list), "", err
+		}
+		return nonNil(list), fmt.Sprintf("Moved %d replicas of %s", len(list), key), nil
+	})
 }
 
 func (s *Server) relocateReplicas(r *Request) (any, string, error) {
-	below, err := belowKey(r, "belowHost", "belowPort")
+	below, err := destKey(r, belowParams)
 	if err != nil {
 		return nil, "", err
 	}
@@ -163,7 +202,7 @@ func (s *Server) relocateReplicas(r *Request) (any, string, error) {
 }
 
 func (s *Server) moveReplicasGTID(r *Request) (any, string, error) {
-	below, err := belowKey(r, "belowHost", "belowPort")
+	below, err := destKey(r, belowParams)
 	if err != nil {
 		return nil, "", err
 	}
@@ -185,21 +224,28 @@ func (s *Server) repointReplicas(r *Request) (any, string, error) {
 	})
 }
 
+// regroup: Details is the promoted replica's key, Message the summary.
+func (s *Server) regroup(f func(*topology.Operator, context.Context, inst.InstanceKey) (*topology.Regroup, error)) Handler {
+	return func(r *Request) (any, string, error) {
+		return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+			g, err := f(o, r.Ctx, key)
+			if g == nil {
+				return nil, "", err
+			}
+			return g.Promoted.Key, g.Summary(), err
+		})
+	}
+}
+
 func (s *Server) takeSiblings(r *Request) (any, string, error) {
-	key, err := requestKey(r)
-	if err != nil {
-		return nil, "", err
-	}
-	o, err := s.operator()
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := o.TakeSiblings(r.Ctx, key)
-	if err != nil {
-		return nil, "", err
-	}
-	i, err := s.deps.Reader.Instance(r.Ctx, key)
-	return i, fmt.Sprintf("Took %d siblings", n), err
+	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+		n, err := o.TakeSiblings(r.Ctx, key)
+		if err != nil {
+			return nil, "", err
+		}
+		i, err := s.deps.Reader.Instance(r.Ctx, key)
+		return i, fmt.Sprintf("Took %d siblings", n), err
+	})
 }
 
 func (s *Server) readOnly(ro bool) Handler {
@@ -232,67 +278,54 @@ func (s *Server) purgeBinaryLogs(r *Request) (any, string, error) {
 	})(r)
 }
 
-func (s *Server) canReplicateFrom(r *Request) (any, string, error) {
-	below, err := belowKey(r, "belowHost", "belowPort")
-	if err != nil {
-		return nil, "", err
+// canReplicate answers Message "true" or "false" (with the reason in
+// Details' place of the error message) for a replication check.
+func (s *Server) canReplicate(check func(*topology.Operator, context.Context, inst.InstanceKey, inst.InstanceKey) error) Handler {
+	return func(r *Request) (any, string, error) {
+		below, err := destKey(r, belowParams)
+		if err != nil {
+			return nil, "", err
+		}
+		return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+			if err := check(o, r.Ctx, key, below); err != nil {
+				return below, "false", nil
+			}
+			return below, "true", nil
+		})
 	}
-	key, err := requestKey(r)
-	if err != nil {
-		return nil, "", err
-	}
-	o, err := s.operator()
-	if err != nil {
-		return nil, "", err
-	}
-	if err := o.CanReplicateFrom(r.Ctx, key, below); err != nil {
-		return below, "false", nil
-	}
-	return below, "true", nil
+}
+
+func (s *Server) restartReplicaStatements(r *Request) (any, string, error) {
+	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+		list, err := o.RestartReplicaStatements(r.Ctx, key, r.Query("q"))
+		return list, "statements", err
+	})
 }
 
 func (s *Server) beginMaintenance(r *Request) (any, string, error) {
-	key, err := requestKey(r)
-	if err != nil {
-		return nil, "", err
-	}
-	o, err := s.operator()
-	if err != nil {
-		return nil, "", err
-	}
-	id, err := o.BeginMaintenance(r.Ctx, key, r.Param("owner"), r.Param("reason"), topology.DefaultLockDuration)
-	if err != nil {
-		return nil, "", err
-	}
-	return key, fmt.Sprintf("Maintenance begun: %d", id), nil
+	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+		id, err := o.BeginMaintenance(r.Ctx, key, r.Param("owner"), r.Param("reason"), topology.DefaultLockDuration)
+		if err != nil {
+			return nil, "", err
+		}
+		return key, fmt.Sprintf("Maintenance begun: %d", id), nil
+	})
 }
 
 func (s *Server) endMaintenance(r *Request) (any, string, error) {
-	key, err := requestKey(r)
-	if err != nil {
-		return nil, "", err
-	}
-	o, err := s.operator()
-	if err != nil {
-		return nil, "", err
-	}
-	return key, "Maintenance ended: " + key.String(), o.EndMaintenance(r.Ctx, key)
+	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+		return key, "Maintenance ended: " + key.String(), o.EndMaintenance(r.Ctx, key)
+	})
 }
 
 func (s *Server) inMaintenance(r *Request) (any, string, error) {
-	key, err := requestKey(r)
-	if err != nil {
-		return nil, "", err
-	}
-	o, err := s.operator()
-	if err != nil {
-		return nil, "", err
-	}
-	in, err := o.InMaintenance(r.Ctx, key)
-	if err != nil || !in {
-		return "", "false", err
-	}
-	return key.String(), "true", nil
+	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+		in, err := o.InMaintenance(r.Ctx, key)
+		if err != nil || !in {
+			return "", "false", err
+		}
+		return key.String(), "true", nil
+	})
 }
 
 func (s *Server) maintenance(r *Request) (any, string, error) {
@@ -304,24 +337,25 @@ func (s *Server) maintenance(r *Request) (any, string, error) {
 }
 
 func (s *Server) beginDowntime(r *Request) (any, string, error) {
-	key, err := requestKey(r)
-	if err != nil {
-		return nil, "", err
-	}
 	var d time.Duration
 	if p := r.Param("duration"); p != "" {
+		var err error
 		if d, err = parseDuration(p); err != nil {
 			return nil, "", err
 		}
 	}
-	o, err := s.operator()
-	if err != nil {
-		return nil, "", err
-	}
-	if err := o.BeginDowntime(r.Ctx, key, r.Param("owner"), r.Param("reason"), d); err != nil {
-		return nil, "", err
-	}
-	return key, "Downtime begun: " + key.String(), nil
+	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+		if err := o.BeginDowntime(r.Ctx, key, r.Param("owner"), r.Param("reason"), d); err != nil {
+			return nil, "", err
+		}
+		return key, "Downtime begun: " + key.String(), nil
+	})
+}
+
+func (s *Server) endDowntime(r *Request) (any, string, error) {
+	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+		return key, "Downtime ended: " + key.String(), o.EndDowntime(r.Ctx, key)
+	})
 }
 
 // parseDuration accepts Go durations and d/w suffixes (1d, 2w).
@@ -345,16 +379,4 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%w: invalid duration %q", inst.ErrBadRequest, s)
 	}
 	return d, nil
-}
-
-func (s *Server) endDowntime(r *Request) (any, string, error) {
-	key, err := requestKey(r)
-	if err != nil {
-		return nil, "", err
-	}
-	o, err := s.operator()
-	if err != nil {
-		return nil, "", err
-	}
-	return key, "Downtime ended: " + key.String(), o.EndDowntime(r.Ctx, key)
 }

@@ -82,3 +82,24 @@ func OSCReplicas(list []*inst.Instance, ignoreFilters []string) []*inst.Instance
 	}
 	return append(leaves, middles...)
 }
+
+// Downtimed lists downtimed instances; hint narrows to one cluster when given.
+func (r *Reader) Downtimed(ctx context.Context, hint string) ([]*inst.Instance, error) {
+	var list []*inst.Instance
+	var err error
+	if hint != "" {
+		list, err = r.Cluster(ctx, hint)
+	} else {
+		list, err = r.Instances(ctx, backend.InstanceFilter{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := []*inst.Instance{}
+	for _, i := range list {
+		if i.IsDowntimed {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}

@@ -35,6 +35,9 @@ func (o *Operator) MoveUp(ctx context.Context, key inst.InstanceKey) (*inst.Inst
 		if err != nil {
 			return "", err
 		}
+		if err := canMoveBelow(grand, o.maxLag()); err != nil {
+			return "", err
+		}
 		if replica.UsingGTID() {
 			if err := canReplicateFromGTID(replica, grand); err != nil {
 				return "", err
@@ -69,7 +72,7 @@ func requireReplicating(list ...*inst.Instance) error {
 // moveUpClassic: stop master; let replica execute all master logged; stop
 // replica; point it at grand at master's executed coordinates; start both.
 func (o *Operator) moveUpClassic(ctx context.Context, replica, master, grand *inst.Instance) error {
-	if err := requireReplicating(replica, master); err != nil {
+	if err := o.requireMovable(replica, master); err != nil {
 		return err
 	}
 	masterNow, err := o.stopAndRead(ctx, master.Key)
@@ -83,24 +86,7 @@ func (o *Operator) moveUpClassic(ctx context.Context, replica, master, grand *in
 		return err
 	}
 	coords := masterNow.ExecBinlogCoordinates
-	if err := o.ap.ChangeMaster(ctx, replica.Key, o.changeSpec(grand.Key, &coords, mysql.GTIDNone)); err != nil {
-		return err
-	}
-	if err := o.ap.StartReplication(ctx, master.Key); err != nil {
-		return err
-	}
-	if err := o.ap.StartReplication(ctx, replica.Key); err != nil {
-		return err
-	}
-	return o.waitReplicating(ctx, replica.Key)
-}
-
-// stopAndRead stops replication on key and returns its state after.
-func (o *Operator) stopAndRead(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
-	if err := o.ap.StopReplication(ctx, key); err != nil {
-		return nil, err
-	}
-	return o.fresh(ctx, key)
+	return o.redirect(ctx, replica.Key, grand.Key, &coords, mysql.GTIDNone, master.Key)
 }
 
 // MoveBelow makes key replicate from its sibling. GTID replicas move by
@@ -116,6 +102,9 @@ func (o *Operator) MoveBelow(ctx context.Context, key, sibling inst.InstanceKey)
 		if !replica.IsReplica() || !sib.IsReplica() || replica.MasterKey != sib.MasterKey {
 			return "", refused("%s and %s are not siblings (masters %s and %s)", key, sibling, replica.MasterKey, sib.MasterKey)
 		}
+		if err := canMoveBelow(sib, o.maxLag()); err != nil {
+			return "", err
+		}
 		if replica.UsingGTID() {
 			if err := canReplicateFromGTID(replica, sib); err != nil {
 				return "", err
@@ -125,7 +114,7 @@ func (o *Operator) MoveBelow(ctx context.Context, key, sibling inst.InstanceKey)
 		if err := CanReplicateFrom(replica, sib); err != nil {
 			return "", err
 		}
-		if err := requireReplicating(replica, sib); err != nil {
+		if err := o.requireMovable(replica, sib); err != nil {
 			return "", err
 		}
 		if err := o.moveBelowClassic(ctx, replica, sib); err != nil {
@@ -161,16 +150,7 @@ func (o *Operator) moveBelowClassic(ctx context.Context, replica, sib *inst.Inst
 		return err
 	}
 	coords := s.SelfBinlogCoordinates
-	if err := o.ap.ChangeMaster(ctx, replica.Key, o.changeSpec(sib.Key, &coords, mysql.GTIDNone)); err != nil {
-		return err
-	}
-	if err := o.ap.StartReplication(ctx, sib.Key); err != nil {
-		return err
-	}
-	if err := o.ap.StartReplication(ctx, replica.Key); err != nil {
-		return err
-	}
-	return o.waitReplicating(ctx, replica.Key)
+	return o.redirect(ctx, replica.Key, sib.Key, &coords, mysql.GTIDNone, sib.Key)
 }
 
 var binlogFileName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)

@@ -21,6 +21,9 @@ func (o *Operator) MoveBelowGTID(ctx context.Context, key, below inst.InstanceKe
 		if err != nil {
 			return "", err
 		}
+		if err := canMoveBelow(master, o.maxLag()); err != nil {
+			return "", err
+		}
 		if err := canReplicateFromGTID(op.before[key], master); err != nil {
 			return "", err
 		}
@@ -79,19 +82,7 @@ func (o *Operator) pointGTID(ctx context.Context, replica, master *inst.Instance
 			}
 		}
 	}
-	if err := o.ap.ChangeMaster(ctx, key, o.changeSpec(master.Key, nil, mode)); err != nil {
-		return err
-	}
-	if err := o.ap.StartReplication(ctx, key); err != nil {
-		return err
-	}
-	return o.waitReplicating(ctx, key)
-}
-
-// changeSpec is the CHANGE MASTER for a new master; the replication
-// credentials stay as they are.
-func (o *Operator) changeSpec(master inst.InstanceKey, coords *inst.BinlogCoordinates, mode mysql.GTIDMode) mysql.ChangeMasterSpec {
-	return mysql.ChangeMasterSpec{Master: master, Coordinates: coords, GTID: mode}
+	return o.redirect(ctx, key, master.Key, nil, mode)
 }
 
 // MoveReplicasGTID moves the replicas of key (matching pattern) below

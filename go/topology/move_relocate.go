@@ -62,6 +62,9 @@ func (o *Operator) Repoint(ctx context.Context, key, below inst.InstanceKey) (*i
 		if err != nil {
 			return "", err
 		}
+		if err := canMoveBelow(master, o.maxLag()); err != nil {
+			return "", err
+		}
 		if err := CanReplicateFrom(replica, master); err != nil {
 			return "", err
 		}
@@ -74,94 +77,7 @@ func (o *Operator) Repoint(ctx context.Context, key, below inst.InstanceKey) (*i
 			c := now.ExecBinlogCoordinates
 			coords = &c
 		}
-		if err := o.ap.ChangeMaster(ctx, key, o.changeSpec(below, coords, mysql.GTIDKeep)); err != nil {
-			return "", err
-		}
-		if err := o.ap.StartReplication(ctx, key); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("repointed %s to %s", key, below), o.waitReplicating(ctx, key)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return o.reader.Instance(ctx, key)
-}
-
-// TakeMaster swaps key with its master: key replicates from its
-// grandparent and its former master replicates from key. The master must
-// not be the top of the topology (use a graceful takeover for that).
-func (o *Operator) TakeMaster(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
-	const name = "take-master"
-	i, err := o.known(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", name, key, err)
-	}
-	if !i.IsReplica() {
-		return nil, fmt.Errorf("%s %s: %w", name, key, refused("%s is not a replica", key))
-	}
-	err = o.run(ctx, name, key, []inst.InstanceKey{key, i.MasterKey}, func(ctx context.Context, op *operation) (string, error) {
-		replica, master := op.before[key], op.before[i.MasterKey]
-		switch {
-		case replica.MasterKey != master.Key:
-			return "", refused("%s changed master to %s meanwhile", key, replica.MasterKey)
-		case !master.IsReplica() || master.MasterKey.IsDetached():
-			return "", refused("%s's master %s is the top of its topology: use graceful-master-takeover", key, master.Key)
-		case master.IsCoMaster:
-			return "", refused("%s's master %s is a co-master", key, master.Key)
-		case !replica.UsingGTID():
-			return "", refused("take-master needs GTID replication on %s", key)
-		}
-		grand, err := o.fresh(ctx, master.MasterKey)
-		if err != nil {
-			return "", err
-		}
-		if err := canReplicateFromGTID(replica, grand); err != nil {
-			return "", err
-		}
-		if err := o.pointGTID(ctx, replica, grand); err != nil {
-			return "", err
-		}
-		now, err := o.fresh(ctx, key)
-		if err != nil {
-			return "", err
-		}
-		if err := canReplicateFromGTID(master, now); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%s took over its master %s", key, master.Key), o.pointGTID(ctx, master, now)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return o.reader.Instance(ctx, key)
-}
-
-// MakeCoMaster makes the master of key (a top master) replicate from key.
-func (o *Operator) MakeCoMaster(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
-	const name = "make-co-master"
-	i, err := o.known(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", name, key, err)
-	}
-	if !i.IsReplica() {
-		return nil, fmt.Errorf("%s %s: %w", name, key, refused("%s is not a replica", key))
-	}
-	err = o.run(ctx, name, key, []inst.InstanceKey{key, i.MasterKey}, func(ctx context.Context, op *operation) (string, error) {
-		replica, master := op.before[key], op.before[i.MasterKey]
-		if replica.MasterKey != master.Key {
-			return "", refused("%s changed master to %s meanwhile", key, replica.MasterKey)
-		}
-		if master.IsReplica() && !master.MasterKey.IsDetached() {
-			return "", refused("%s's master %s is itself a replica of %s", key, master.Key, master.MasterKey)
-		}
-		if !master.UsingGTID() && !(master.SupportsGTID() && replica.SupportsGTID()) {
-			return "", refused("make-co-master needs GTID support on %s and %s", key, master.Key)
-		}
-		if err := canReplicateFromGTID(master, replica); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%s is co-master of %s", key, master.Key), o.pointGTID(ctx, master, replica)
+		return fmt.Sprintf("repointed %s to %s", key, below), o.redirect(ctx, key, below, coords, mysql.GTIDKeep)
 	})
 	if err != nil {
 		return nil, err

@@ -88,22 +88,98 @@ func (o *Operator) checkNoCycle(ctx context.Context, replica, master inst.Instan
 // CanReplicateFrom checks live state: it refreshes both and applies
 // CanReplicateFrom plus the cycle check. No locks, nothing changed.
 func (o *Operator) CanReplicateFrom(ctx context.Context, key, below inst.InstanceKey) error {
-	if _, err := o.known(ctx, key); err != nil {
-		return err
-	}
-	if _, err := o.known(ctx, below); err != nil {
-		return err
-	}
-	if err := o.checkNoCycle(ctx, key, below); err != nil {
-		return err
-	}
-	replica, err := o.fresh(ctx, key)
-	if err != nil {
-		return err
-	}
-	master, err := o.fresh(ctx, below)
+	replica, master, err := o.freshPair(ctx, key, below)
 	if err != nil {
 		return err
 	}
 	return CanReplicateFrom(replica, master)
+}
+
+// CanReplicateFromGTID is CanReplicateFrom plus the GTID conditions: both
+// use a GTID flavour in common and key has no errant transactions below lacks.
+func (o *Operator) CanReplicateFromGTID(ctx context.Context, key, below inst.InstanceKey) error {
+	replica, master, err := o.freshPair(ctx, key, below)
+	if err != nil {
+		return err
+	}
+	return canReplicateFromGTID(replica, master)
+}
+
+// freshPair validates a (replica, master) pair against the store, checks
+// for a cycle, and probes both now.
+func (o *Operator) freshPair(ctx context.Context, key, below inst.InstanceKey) (*inst.Instance, *inst.Instance, error) {
+	if _, err := o.known(ctx, key); err != nil {
+		return nil, nil, err
+	}
+	if _, err := o.known(ctx, below); err != nil {
+		return nil, nil, err
+	}
+	if err := o.checkNoCycle(ctx, key, below); err != nil {
+		return nil, nil, err
+	}
+	replica, err := o.fresh(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	master, err := o.fresh(ctx, below)
+	if err != nil {
+		return nil, nil, err
+	}
+	return replica, master, nil
+}
+
+// maxLag is ReasonableMaintenanceReplicationLagSeconds.
+func (o *Operator) maxLag() int64 { return int64(o.cfg.ReasonableMaintenanceReplicationLagSeconds) }
+
+// canMoveBelow refuses a new master that a replica should not be moved
+// below now: its last check failed or is stale, or, being a replica
+// itself, it lags more than maxLag seconds. A replica whose lag is unknown
+// (its master is gone, as during a recovery) is not refused for that.
+func canMoveBelow(target *inst.Instance, maxLag int64) error {
+	if err := checkedRecently(target); err != nil {
+		return err
+	}
+	if !target.IsReplica() || !target.ReplicationLagSeconds.Valid {
+		return nil
+	}
+	return lagWithin(target, maxLag)
+}
+
+func checkedRecently(i *inst.Instance) error {
+	switch {
+	case !i.IsLastCheckValid:
+		return refused("%s: last check is not valid (%s)", i.Key, i.LastProbeError)
+	case !i.IsRecentlyChecked:
+		return refused("%s was not checked recently (last seen %s)", i.Key, i.LastSeenTimestamp)
+	}
+	return nil
+}
+
+func lagWithin(i *inst.Instance, maxLag int64) error {
+	switch {
+	case !i.ReplicationLagSeconds.Valid:
+		return refused("%s: replication lag is unknown (is it replicating?)", i.Key)
+	case i.ReplicationLagSeconds.Int64 > maxLag:
+		return refused("%s lags %d seconds, more than ReasonableMaintenanceReplicationLagSeconds (%d)",
+			i.Key, i.ReplicationLagSeconds.Int64, maxLag)
+	}
+	return nil
+}
+
+// requireMovable refuses binlog-position moves of instances that are not
+// replicating, were not checked recently, or lag too much: their
+// coordinates could not be aligned in reasonable time.
+func (o *Operator) requireMovable(list ...*inst.Instance) error {
+	if err := requireReplicating(list...); err != nil {
+		return err
+	}
+	for _, i := range list {
+		if err := checkedRecently(i); err != nil {
+			return err
+		}
+		if err := lagWithin(i, o.maxLag()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
