@@ -16,6 +16,7 @@ import (
 	"orchestrator/go/discovery"
 	"orchestrator/go/inst"
 	"orchestrator/go/mysql"
+	"orchestrator/go/recovery"
 	"orchestrator/go/topology"
 )
 
@@ -42,6 +43,7 @@ type Env struct {
 	inspector       *mysql.Inspector
 	applier         *mysql.Applier
 	discoverer      *discovery.Discoverer
+	recoverer       *recovery.Recoverer
 	closers         []func()
 }
 

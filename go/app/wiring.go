@@ -16,17 +16,29 @@ func (e *Env) httpDeps(store *backend.Store, reader *topology.Reader, n orchttp.
 		return orchttp.Deps{}, err
 	}
 	o := topology.NewOperator(store, reader, e.Inspector(), e.Applier(), d.Probe, e.Config, e.Holder())
-	return orchttp.Deps{Store: store, Reader: reader, Discoverer: d, Operator: o, Node: n}, nil
+	rc, err := e.Recoverer()
+	if err != nil {
+		return orchttp.Deps{}, err
+	}
+	return orchttp.Deps{Store: store, Reader: reader, Discoverer: d, Operator: o, Recoverer: rc, Node: n}, nil
 }
 
 // leaderLoops runs until ctx ends: discovery polling, recovery, cleanup.
 func (e *Env) leaderLoops(ctx context.Context, discovery bool) {
 	var wg sync.WaitGroup
+	rc, rcErr := e.Recoverer()
+	if d, err := e.Discoverer(); err == nil && rcErr == nil {
+		d.OnProblem(rc.Trigger)
+	}
 	if discovery {
 		if d, err := e.Discoverer(); err == nil {
 			wg.Add(1)
 			go func() { defer wg.Done(); d.Run(ctx) }()
 		}
+	}
+	if rcErr == nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); rc.Run(ctx) }()
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); e.cleanupLoop(ctx) }()

@@ -3,6 +3,7 @@ package http
 import (
 	"orchestrator/go/backend"
 	"orchestrator/go/discovery"
+	"orchestrator/go/recovery"
 	"orchestrator/go/topology"
 )
 
@@ -12,6 +13,7 @@ type Deps struct {
 	Reader     *topology.Reader
 	Discoverer *discovery.Discoverer
 	Operator   *topology.Operator
+	Recoverer  *recovery.Recoverer
 	Node       NodeInfo
 }
 

@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"database/sql"
@@ -37,6 +38,19 @@ type Connector struct {
 	mu     sync.Mutex
 	dbs    map[inst.InstanceKey]*sql.DB
 	closed bool
+	dial   DialFunc // nil: the driver's TCP dialer
+}
+
+// DialFunc opens the network connection to a server's address.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// SetDialer routes new connections through dial (e.g. a proxy a test
+// controls, to cut orchestrator alone off from a server). Pools opened
+// before keep their dialer; call it before first use.
+func (c *Connector) SetDialer(dial DialFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dial = dial
 }
 
 // NewConnector builds a Connector for the topology credentials and TLS
@@ -64,7 +78,11 @@ func (c *Connector) DB(key inst.InstanceKey) (*sql.DB, error) {
 	if db, ok := c.dbs[key]; ok {
 		return db, nil
 	}
-	connector, err := mysql.NewConnector(c.driverConfig(key))
+	mc := c.driverConfig(key)
+	if c.dial != nil {
+		mc.DialFunc = c.dial
+	}
+	connector, err := mysql.NewConnector(mc)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", key, c.Redact(err))
 	}

@@ -23,6 +23,7 @@ const (
 	VetoCrossDataCenter = "PreventCrossDataCenterMasterFailover"
 	VetoCrossRegion     = "PreventCrossRegionMasterFailover"
 	VetoLag             = "FailMasterPromotionOnLagMinutes"
+	VetoNotDrained      = "relay-log-not-applied"
 )
 
 const (
@@ -39,6 +40,9 @@ type CandidateOptions struct {
 	PreventCrossDataCenterMasterFailover bool
 	PreventCrossRegionMasterFailover     bool
 	FailMasterPromotionOnLagMinutes      uint
+	// NotDrained: replicas whose relay log could not be fully applied
+	// before the choice, with why; they are never promoted.
+	NotDrained map[inst.InstanceKey]string
 }
 
 // LostReplica is a replica that cannot be moved below the candidate.
@@ -295,6 +299,7 @@ var vetoChecks = []struct {
 		}
 		return ""
 	}},
+	{VetoNotDrained, func(c *chooser, r *candidate) string { return c.o.NotDrained[r.Key] }},
 	{VetoUnreachable, func(_ *chooser, r *candidate) string {
 		return when(!r.IsLastCheckValid, "orchestrator cannot reach it (last check invalid)")
 	}},

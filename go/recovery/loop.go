@@ -1,0 +1,233 @@
+package recovery
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/outbrain/golib/log"
+
+	"orchestrator/go/analysis"
+	"orchestrator/go/backend"
+	"orchestrator/go/inst"
+)
+
+const (
+	recoveryPoll    = time.Second      // full analysis of every cluster
+	maintenancePoll = 5 * time.Second  // expire periods, revisit failed masters
+	emergentBudget  = 3 * time.Second  // bounds the re-probes of one check
+	detectionPeriod = 60 * time.Minute // default FailureDetectionPeriodBlockMinutes
+)
+
+// Trigger asks the loop to check a cluster now ("" = all); discovery calls
+// it when a probe suggests a failure. It never blocks.
+func (rc *Recoverer) Trigger(cluster string) {
+	select {
+	case rc.trigger <- cluster:
+	default:
+	}
+}
+
+// Run is the leader's detection and recovery loop: every second, and at
+// once when triggered, it analyses, registers detections, runs detection
+// hooks and starts the recoveries that are due. It returns when ctx ends;
+// a recovery cut short by that is recorded as interrupted.
+func (rc *Recoverer) Run(ctx context.Context) {
+	tick := time.NewTicker(recoveryPoll)
+	defer tick.Stop()
+	maint := time.NewTicker(maintenancePoll)
+	defer maint.Stop()
+	rc.maintain(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case cluster := <-rc.trigger:
+			rc.Check(ctx, cluster)
+		case <-tick.C:
+			rc.Check(ctx, "")
+		case <-maint.C:
+			rc.maintain(ctx)
+		}
+	}
+}
+
+// Check analyses one cluster ("" = all), performs the emergent re-probes
+// that confirm or clear a suspicion (then analyses again once), and acts
+// on what it finds.
+func (rc *Recoverer) Check(ctx context.Context, cluster string) {
+	entries, err := rc.Analyze(ctx, cluster, true)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Errorf("analysis: %v", err)
+		}
+		return
+	}
+	if rc.emergent(ctx, entries) {
+		if entries, err = rc.Analyze(ctx, cluster, true); err != nil {
+			return
+		}
+	}
+	codes := map[inst.InstanceKey]string{}
+	for _, e := range entries {
+		codes[e.AnalyzedInstanceKey] = string(e.Analysis)
+	}
+	if err := rc.d.Store.RecordAnalysis(ctx, codes); err != nil && ctx.Err() == nil {
+		log.Errorf("%v", err)
+	}
+	for _, e := range entries {
+		if e.Analysis == analysis.NoProblem || e.SkippableDueToDowntime {
+			continue
+		}
+		rc.detect(ctx, e)
+		if e.IsActionableRecovery && kindOf(e.Analysis) != "" {
+			go rc.automated(ctx, e)
+		}
+	}
+}
+
+// emergent re-probes what an entry's code says would confirm it sooner;
+// it reports whether it probed anything.
+func (rc *Recoverer) emergent(ctx context.Context, entries []analysis.ReplicationAnalysis) bool {
+	var keys []inst.InstanceKey
+	for _, e := range entries {
+		info, _ := analysis.Info(e.Analysis)
+		switch info.Emergent {
+		case analysis.EmergentReprobeAll:
+			keys = append(append(keys, e.AnalyzedInstanceKey), e.Replicas...)
+		case analysis.EmergentReprobeMaster:
+			keys = append(keys, e.AnalyzedInstanceKey)
+		case analysis.EmergentReprobeUpstream:
+			keys = append(keys, e.AnalyzedInstanceMasterKey)
+		}
+		if info.Actionable && kindOf(e.Analysis) != "" {
+			keys = append(keys, e.Replicas...)
+		}
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	c, cancel := context.WithTimeout(ctx, emergentBudget)
+	defer cancel()
+	rc.probeAll(c, uniqueKeys(keys))
+	return true
+}
+
+func uniqueKeys(keys []inst.InstanceKey) []inst.InstanceKey {
+	seen := map[inst.InstanceKey]bool{}
+	out := keys[:0]
+	for _, k := range keys {
+		if k.IsValid() && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// detect registers a detection once per period and runs the detection
+// hooks for a new one.
+func (rc *Recoverer) detect(ctx context.Context, e analysis.ReplicationAnalysis) {
+	_, isNew, err := rc.d.Store.InsertDetection(ctx, backend.Detection{Key: e.AnalyzedInstanceKey, Analysis: string(e.Analysis),
+		ClusterName: e.ClusterDetails.ClusterName, ClusterAlias: e.ClusterDetails.ClusterAlias, CountAffectedReplicas: int(e.CountReplicas),
+		IsActionable: e.IsActionableRecovery, ProcessingNodeHostname: rc.d.Holder.Hostname, ProcessingNodeToken: rc.d.Holder.Token,
+		Explanation: strings.Join(e.Explanation, "\n")})
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Errorf("%v", err)
+		}
+		return
+	}
+	if !isNew || len(rc.d.Config.OnFailureDetectionProcesses) == 0 {
+		return
+	}
+	r := rc.newRecovery(e, kindOf(e.Analysis), "")
+	r.UID = ""
+	if err := rc.runHooks(ctx, "OnFailureDetectionProcesses", rc.d.Config.OnFailureDetectionProcesses, rc.hookVarsOf(r, nil)); err != nil {
+		log.Errorf("detection hooks for %s: %v", e.AnalyzedInstanceKey, err)
+	}
+}
+
+// automated runs an automatic recovery for an actionable entry.
+func (rc *Recoverer) automated(ctx context.Context, e analysis.ReplicationAnalysis) {
+	if why := rc.automationRefusal(ctx, e, kindOf(e.Analysis)); why != "" {
+		rc.recordSkipped(ctx, e, why)
+		return
+	}
+	r, err := rc.Recover(ctx, Request{Key: e.AnalyzedInstanceKey, Hint: HintAutomated})
+	switch {
+	case err == nil:
+		log.Infof("recovered %s (%s): new master/successor %s", e.AnalyzedInstanceKey, e.Analysis, r.SuccessorKey)
+	case errors.Is(err, ErrLocked), IsNotAttempted(err):
+		log.Debugf("no recovery of %s: %v", e.AnalyzedInstanceKey, err)
+	default:
+		log.Errorf("recovery of %s: %v", e.AnalyzedInstanceKey, err)
+	}
+}
+
+// maintain ends expired detection and recovery periods, marks recoveries
+// of vanished nodes as interrupted, and revisits recent failovers.
+func (rc *Recoverer) maintain(ctx context.Context) {
+	period := time.Duration(rc.d.Config.FailureDetectionPeriodBlockMinutes) * time.Minute
+	if period <= 0 {
+		period = detectionPeriod
+	}
+	if _, err := rc.d.Store.ExpireDetections(ctx, period); err != nil && ctx.Err() == nil {
+		log.Errorf("expire detections: %v", err)
+	}
+	block := rc.d.Config.RecoveryPeriodBlock()
+	if _, err := rc.d.Store.ExpireRecoveryPeriods(ctx, block); err != nil && ctx.Err() == nil {
+		log.Errorf("expire recovery periods: %v", err)
+	}
+	if _, err := rc.d.Store.InterruptRecoveries(ctx, "", time.Now().Add(-lockTTL)); err != nil && ctx.Err() == nil {
+		log.Errorf("interrupted recoveries: %v", err)
+	}
+	rc.revisit(ctx)
+}
+
+// revisit completes the data-safety report of recent master failovers
+// once the failed master answers again, and sets it read-only.
+func (rc *Recoverer) revisit(ctx context.Context) {
+	rows, err := rc.d.Store.RecoveriesToRevisit(ctx)
+	if err != nil {
+		return
+	}
+	for _, row := range rows {
+		if row.SuccessorKey.Hostname == "" || row.DataSafety == "" {
+			continue
+		}
+		failed, err := rc.d.Reader.Instance(ctx, row.Key)
+		if err != nil || !failed.IsLastCheckValid || !failed.LastChecked.After(row.EndRecovery) {
+			continue
+		}
+		newMaster, err := rc.d.Reader.Instance(ctx, row.SuccessorKey)
+		if err != nil || !newMaster.IsLastCheckValid {
+			continue
+		}
+		r := fromRow(row)
+		rc.completeSafety(ctx, &r, failed, newMaster)
+	}
+}
+
+func (rc *Recoverer) completeSafety(ctx context.Context, r *TopologyRecovery, failed, newMaster *inst.Instance) {
+	rep := r.DataSafety
+	if !failed.ReadOnly && failed.IsMaster() {
+		c, cancel := context.WithTimeout(ctx, readOnlyTimeout)
+		err := rc.d.Applier.SetReadOnly(c, failed.Key, true)
+		cancel()
+		rep.FailedMasterSetReadOnly = err == nil
+		rep.FailedMasterReadOnlyNote = "the failed master answered again and was writable: set read_only=1"
+		if err != nil {
+			rep.FailedMasterReadOnlyNote = "the failed master answered again and is writable; setting read_only=1 failed: " + err.Error()
+		}
+		rc.step(ctx, r, "%s", rep.FailedMasterReadOnlyNote)
+	}
+	rep.checkFailedMaster(failed, newMaster, time.Now())
+	rc.step(ctx, r, "data safety: the failed master %s is readable again at %s; transactions it has that the new master %s lacks: %q",
+		failed.Key, rep.FailedMasterPosition, newMaster.Key, rep.LostTransactions)
+	row := rc.toRow(r)
+	if err := rc.d.Store.SetRecoveryDataSafety(ctx, r.UID, row.DataSafety); err != nil {
+		log.Errorf("%v", err)
+	}
+}

@@ -1,0 +1,128 @@
+package recovery
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"orchestrator/go/inst"
+	"orchestrator/go/mysql"
+)
+
+// gtidModeFor is how a server points at a new master by GTID: Oracle
+// auto-position; MariaDB slave_pos. A MariaDB server that was a master
+// (demoted) first takes its gtid_current_pos as slave position, so it
+// resumes after its own writes (the effect of current_pos, without its
+// trap of counting later local writes).
+func (rc *Recoverer) pointByGTID(ctx context.Context, server *inst.Instance, master inst.InstanceKey, demoted bool, creds *mysql.ChangeMasterSpec) error {
+	mode := mysql.GTIDAutoPosition
+	if server.IsMariaDB() {
+		mode = mysql.GTIDSlavePos
+		if demoted && server.MariaDBGtidCurrentPos != "" {
+			if err := rc.d.Applier.SetGTIDSlavePos(ctx, server.Key, server.MariaDBGtidCurrentPos); err != nil {
+				return err
+			}
+		}
+	}
+	spec := mysql.ChangeMasterSpec{Master: master, GTID: mode}
+	if creds != nil {
+		spec.User, spec.Password = creds.User, creds.Password
+	}
+	return rc.d.Applier.ChangeMaster(ctx, server.Key, spec)
+}
+
+// pointByCoordinates points a stopped replica at master's coordinates.
+func (rc *Recoverer) pointByCoordinates(ctx context.Context, server *inst.Instance, master inst.InstanceKey, coords inst.BinlogCoordinates) error {
+	c := coords
+	mode := mysql.GTIDKeep
+	if server.IsMariaDB() || server.UsingOracleGTID {
+		mode = mysql.GTIDNone
+	}
+	return rc.d.Applier.ChangeMaster(ctx, server.Key, mysql.ChangeMasterSpec{Master: master, Coordinates: &c, GTID: mode})
+}
+
+// moveResult is one replica's move outcome.
+type moveResult struct {
+	key inst.InstanceKey
+	err error
+}
+
+// moveAll repoints replicas below master in parallel (they are stopped)
+// and starts them. coords, when set, gives the new master's coordinates
+// for replicas that do not use GTID.
+func (rc *Recoverer) moveAll(ctx context.Context, replicas []*inst.Instance, master inst.InstanceKey, gtid bool, coords *inst.BinlogCoordinates) []moveResult {
+	out := make([]moveResult, len(replicas))
+	var wg sync.WaitGroup
+	for n, r := range replicas {
+		wg.Add(1)
+		go func(n int, r *inst.Instance) {
+			defer wg.Done()
+			out[n] = moveResult{key: r.Key, err: rc.moveOne(ctx, r, master, gtid, coords)}
+		}(n, r)
+	}
+	wg.Wait()
+	return out
+}
+
+func (rc *Recoverer) moveOne(ctx context.Context, r *inst.Instance, master inst.InstanceKey, gtid bool, coords *inst.BinlogCoordinates) error {
+	if err := rc.d.Applier.StopReplication(ctx, r.Key); err != nil {
+		return err
+	}
+	var err error
+	switch {
+	case gtid:
+		err = rc.pointByGTID(ctx, r, master, false, nil)
+	case coords != nil:
+		err = rc.pointByCoordinates(ctx, r, master, *coords)
+	default:
+		err = fmt.Errorf("%s: no GTID and no coordinates to point it at %s", r.Key, master)
+	}
+	if err != nil {
+		return err
+	}
+	return rc.d.Applier.StartReplication(ctx, r.Key)
+}
+
+// stopNicely stops replication on replicas in parallel, letting each
+// apply its relay log (bounded); it returns who drained and why others
+// did not.
+func (rc *Recoverer) stopNicely(ctx context.Context, replicas []*inst.Instance, timeout time.Duration) (map[inst.InstanceKey]bool, map[inst.InstanceKey]string) {
+	drained := map[inst.InstanceKey]bool{}
+	why := map[inst.InstanceKey]string{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, r := range replicas {
+		if !r.IsLastCheckValid {
+			continue
+		}
+		wg.Add(1)
+		go func(r *inst.Instance) {
+			defer wg.Done()
+			ok, err := rc.d.Applier.StopReplicationNicely(ctx, r.Key, timeout)
+			mu.Lock()
+			defer mu.Unlock()
+			drained[r.Key] = ok && err == nil
+			switch {
+			case err != nil:
+				why[r.Key] = "could not stop replication to apply its relay log: " + err.Error()
+			case !ok:
+				why[r.Key] = fmt.Sprintf("its relay log was not fully applied within %s (SQL thread stopped or too slow)", timeout)
+			}
+		}(r)
+	}
+	wg.Wait()
+	return drained, why
+}
+
+// startAll starts replication on replicas (best effort), so a failed
+// recovery never leaves them stopped by us.
+func (rc *Recoverer) startAll(ctx context.Context, r *TopologyRecovery, replicas []*inst.Instance) {
+	for _, x := range replicas {
+		if err := rc.d.Applier.StartReplication(ctx, x.Key); err != nil {
+			r.addError(err)
+		} else {
+			rc.step(ctx, r, "restarted replication on %s where it was", x.Key)
+		}
+	}
+}

@@ -1,0 +1,161 @@
+// Package recovery turns failure analysis into action: it detects failures
+// (analysis of fresh probes), decides whether to recover (filters,
+// anti-flapping, the per-cluster lock), promotes the right replica, moves
+// the others, runs the hooks, and records every step with a data-safety
+// report. Planned takeovers and dry runs use the same flows.
+package recovery
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"orchestrator/go/analysis"
+	"orchestrator/go/backend"
+	"orchestrator/go/config"
+	"orchestrator/go/inst"
+	"orchestrator/go/mysql"
+	"orchestrator/go/topology"
+)
+
+// ProbeFunc probes an instance now and stores the result.
+type ProbeFunc func(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error)
+
+// Deps are what recoveries use; app constructs them.
+type Deps struct {
+	Store     *backend.Store
+	Reader    *topology.Reader
+	Inspector *mysql.Inspector
+	Applier   *mysql.Applier
+	Probe     ProbeFunc
+	Config    *config.Config
+	Holder    backend.LockHolder // this node (or CLI) hostname and token
+}
+
+// Recoverer runs detections and recoveries. One per process.
+type Recoverer struct {
+	d       Deps
+	stalls  *stallTracker
+	trigger chan string // cluster names to check now ("" = all)
+	mu      sync.Mutex
+	busy    map[string]bool // clusters with a recovery running in this process
+	// OnRecovery, when set, is called after every recovery ends (metrics).
+	OnRecovery func(r *TopologyRecovery)
+}
+
+// New builds a Recoverer.
+func New(d Deps) *Recoverer {
+	return &Recoverer{d: d, stalls: newStallTracker(), trigger: make(chan string, 64), busy: map[string]bool{}}
+}
+
+// Recovery kinds (TopologyRecovery.Type).
+const (
+	KindMaster             = "MasterRecovery"
+	KindCoMaster           = "CoMasterRecovery"
+	KindIntermediateMaster = "IntermediateMasterRecovery"
+	KindGracefulTakeover   = "GracefulMasterTakeover"
+)
+
+// Recovery types (TopologyRecovery.RecoveryType).
+const (
+	TypeGTID        = "MasterRecoveryGTID"
+	TypeCoordinates = "MasterRecoveryBinlogCoordinates"
+)
+
+// Command hints.
+const (
+	HintForceFailover   = "force-master-failover"
+	HintForceTakeover   = "force-master-takeover"
+	HintGraceful        = "graceful-master-takeover"
+	HintRecover         = "recover"
+	HintAutomated       = ""
+	reasonLostRecovery  = "lost-in-recovery"
+	lockTTL             = 5 * time.Minute
+	defaultDrainTimeout = 10 * time.Second
+)
+
+// refusal is an error that is the caller's to resolve, not a fault of
+// orchestrator: it matches inst.ErrRefused (HTTP 409).
+type refusal string
+
+func (r refusal) Error() string        { return string(r) }
+func (r refusal) Is(target error) bool { return target == inst.ErrRefused }
+
+// Errors callers tell apart; each matches inst.ErrRefused too.
+var (
+	ErrNotAttempted error = refusal("Recovery not attempted")
+	ErrNoPromotion  error = refusal("Recovery attempted but no instance promoted")
+	ErrBlocked      error = refusal("recovery blocked")
+	ErrLocked       error = refusal("another recovery of this cluster is running")
+)
+
+// TopologyRecovery is a recovery in upstream's JSON shape, plus our
+// Decision lines, data-safety report and interruption flag.
+type TopologyRecovery struct {
+	Id                         int64 //nolint:revive // upstream JSON name
+	UID                        string
+	AnalysisEntry              analysis.ReplicationAnalysis
+	SuccessorKey               *inst.InstanceKey
+	SuccessorAlias             string
+	SuccessorBinlogCoordinates *inst.BinlogCoordinates
+	IsActive                   bool
+	IsSuccessful               bool
+	LostReplicas               []inst.InstanceKey
+	ParticipatingInstanceKeys  []inst.InstanceKey
+	AllErrors                  []string
+	RecoveryStartTimestamp     string
+	RecoveryEndTimestamp       string
+	ProcessingNodeHostname     string
+	ProcessingNodeToken        string
+	Acknowledged               bool
+	AcknowledgedAt             string
+	AcknowledgedBy             string
+	AcknowledgedComment        string
+	LastDetectionId            int64 //nolint:revive // upstream JSON name
+	RelatedRecoveryId          int64 //nolint:revive // upstream JSON name
+	Type                       string
+	RecoveryType               string
+	CommandHint                string
+	Interrupted                bool
+	Decision                   []string
+	DataSafety                 *DataSafetyReport
+}
+
+func (r *TopologyRecovery) addError(err error) {
+	if err != nil {
+		r.AllErrors = append(r.AllErrors, err.Error())
+	}
+}
+
+func (r *TopologyRecovery) participate(keys ...inst.InstanceKey) {
+	for _, k := range keys {
+		if !containsKey(r.ParticipatingInstanceKeys, k) {
+			r.ParticipatingInstanceKeys = append(r.ParticipatingInstanceKeys, k)
+		}
+	}
+}
+
+func containsKey(list []inst.InstanceKey, k inst.InstanceKey) bool {
+	for _, x := range list {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func keyList(keys []inst.InstanceKey) string {
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+func (rc *Recoverer) drainTimeout() time.Duration {
+	if n := rc.d.Config.RelayLogDrainTimeoutSeconds; n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	return defaultDrainTimeout
+}
