@@ -52,7 +52,7 @@ func TestServiceHA(t *testing.T) {
 		})
 	})
 
-	t.Run("reelect moves leadership", func(t *testing.T) {
+	t.Run("reelect (API and CLI) moves leadership", func(t *testing.T) {
 		follower := c.nodes[0]
 		if follower == leader {
 			follower = c.nodes[1]
@@ -60,6 +60,13 @@ func TestServiceHA(t *testing.T) {
 		var env struct{ Code string }
 		require.Equal(t, http.StatusOK, c.getJSON(follower, "/api/reelect", &env))
 		require.Equal(t, "OK", env.Code)
+		leader = c.waitLeader(10*time.Second, leader)
+
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		out, stderr, err := c.cli(ctx, "-c", "reelect")
+		require.NoError(t, err, stderr)
+		require.Contains(t, out, leader.token, "the CLI names the leader it asked")
 		leader = c.waitLeader(10*time.Second, leader)
 	})
 
