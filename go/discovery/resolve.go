@@ -196,3 +196,9 @@ func isLoopback(host string) bool {
 	}
 	return strings.EqualFold(host, "localhost")
 }
+
+// Resolve applies the hostname policy to key, as discovery does before
+// probing (see resolver). The API's resolve endpoints can share it.
+func (d *Discoverer) Resolve(ctx context.Context, key inst.InstanceKey) inst.InstanceKey {
+	return d.resolver.Resolve(ctx, key)
+}
