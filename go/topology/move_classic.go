@@ -86,7 +86,7 @@ func (o *Operator) moveUpClassic(ctx context.Context, replica, master, grand *in
 		return err
 	}
 	coords := masterNow.ExecBinlogCoordinates
-	return o.redirect(ctx, replica.Key, grand.Key, &coords, mysql.GTIDNone, master.Key)
+	return o.redirect(ctx, replica.Key, to(grand.Key, &coords, mysql.GTIDNone), master.Key)
 }
 
 // MoveBelow makes key replicate from its sibling. GTID replicas move by
@@ -150,7 +150,7 @@ func (o *Operator) moveBelowClassic(ctx context.Context, replica, sib *inst.Inst
 		return err
 	}
 	coords := s.SelfBinlogCoordinates
-	return o.redirect(ctx, replica.Key, sib.Key, &coords, mysql.GTIDNone, sib.Key)
+	return o.redirect(ctx, replica.Key, to(sib.Key, &coords, mysql.GTIDNone), sib.Key)
 }
 
 var binlogFileName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)

@@ -82,7 +82,11 @@ func (o *Operator) pointGTID(ctx context.Context, replica, master *inst.Instance
 			}
 		}
 	}
-	return o.redirect(ctx, key, master.Key, nil, mode)
+	spec, err := o.withCredentials(ctx, replica, to(master.Key, nil, mode))
+	if err != nil {
+		return err
+	}
+	return o.redirect(ctx, key, spec)
 }
 
 // MoveReplicasGTID moves the replicas of key (matching pattern) below

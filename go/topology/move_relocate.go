@@ -77,7 +77,7 @@ func (o *Operator) Repoint(ctx context.Context, key, below inst.InstanceKey) (*i
 			c := now.ExecBinlogCoordinates
 			coords = &c
 		}
-		return fmt.Sprintf("repointed %s to %s", key, below), o.redirect(ctx, key, below, coords, mysql.GTIDKeep)
+		return fmt.Sprintf("repointed %s to %s", key, below), o.redirect(ctx, key, to(below, coords, mysql.GTIDKeep))
 	})
 	if err != nil {
 		return nil, err

@@ -19,12 +19,17 @@ func (o *Operator) stopAndRead(ctx context.Context, key inst.InstanceKey) (*inst
 	return o.fresh(ctx, key)
 }
 
-// redirect points the stopped replica key at master (at coords when
-// given, else by mode), starts the servers in alsoStart that an alignment
-// stopped, then key, and waits until key replicates.
-func (o *Operator) redirect(ctx context.Context, key, master inst.InstanceKey, coords *inst.BinlogCoordinates,
-	mode mysql.GTIDMode, alsoStart ...inst.InstanceKey) error {
-	if err := o.ap.ChangeMaster(ctx, key, mysql.ChangeMasterSpec{Master: master, Coordinates: coords, GTID: mode}); err != nil {
+// to is the CHANGE MASTER to a new master, at coords when given, else by
+// mode; the replication credentials stay as they are.
+func to(master inst.InstanceKey, coords *inst.BinlogCoordinates, mode mysql.GTIDMode) mysql.ChangeMasterSpec {
+	return mysql.ChangeMasterSpec{Master: master, Coordinates: coords, GTID: mode}
+}
+
+// redirect points the stopped replica key as spec says, starts the
+// servers in alsoStart that an alignment stopped, then key, and waits
+// until key replicates.
+func (o *Operator) redirect(ctx context.Context, key inst.InstanceKey, spec mysql.ChangeMasterSpec, alsoStart ...inst.InstanceKey) error {
+	if err := o.ap.ChangeMaster(ctx, key, spec); err != nil {
 		return err
 	}
 	for _, k := range append(alsoStart, key) {
@@ -33,4 +38,19 @@ func (o *Operator) redirect(ctx context.Context, key, master inst.InstanceKey, c
 		}
 	}
 	return o.waitReplicating(ctx, key)
+}
+
+// withCredentials adds a replication user to spec when server has none
+// configured (it never replicated, like a master becoming a co-master):
+// ReplicationCredentialsQuery, run on the new master, names it.
+func (o *Operator) withCredentials(ctx context.Context, server *inst.Instance, spec mysql.ChangeMasterSpec) (mysql.ChangeMasterSpec, error) {
+	if server.HasReplicationCredentials {
+		return spec, nil
+	}
+	user, password, err := o.in.ReadReplicationCredentials(ctx, spec.Master)
+	if err != nil {
+		return spec, refused("%s has no replication user configured and none could be read (%v): set ReplicationCredentialsQuery", server.Key, err)
+	}
+	spec.User, spec.Password = user, password
+	return spec, nil
 }

@@ -80,8 +80,11 @@ func (o *Operator) ResetReplica(ctx context.Context, key inst.InstanceKey) (*ins
 // DetachReplicaMasterHost rewrites the master host to //host (reversible).
 func (o *Operator) DetachReplicaMasterHost(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
 	return o.control(ctx, "detach-replica-master-host", key, false, func(ctx context.Context, i *inst.Instance) error {
-		if i.MasterKey.Hostname == "" {
+		switch {
+		case i.MasterKey.Hostname == "":
 			return refused("%s is not a replica", key)
+		case i.MasterKey.IsDetached():
+			return refused("%s's master host %s is already detached", key, i.MasterKey)
 		}
 		return o.ap.DetachMasterHost(ctx, key)
 	})
@@ -142,8 +145,14 @@ func (o *Operator) DisableGTID(ctx context.Context, key inst.InstanceKey) (*inst
 
 // DelayReplication sets MASTER_DELAY.
 func (o *Operator) DelayReplication(ctx context.Context, key inst.InstanceKey, seconds uint) (*inst.Instance, error) {
-	return o.control(ctx, "delay-replication", key, true, func(ctx context.Context, _ *inst.Instance) error {
-		return o.ap.SetReplicationDelay(ctx, key, seconds)
+	return o.control(ctx, "delay-replication", key, true, func(ctx context.Context, i *inst.Instance) error {
+		if err := o.ap.SetReplicationDelay(ctx, key, seconds); err != nil {
+			return err
+		}
+		if i.IsReplicating() {
+			return o.waitReplicating(ctx, key)
+		}
+		return nil
 	})
 }
 
@@ -185,12 +194,16 @@ func (o *Operator) PurgeBinaryLogs(ctx context.Context, key inst.InstanceKey, fi
 		if force {
 			return o.ap.PurgeBinaryLogsTo(ctx, key, file)
 		}
-		replicas, err := o.reader.Replicas(ctx, key)
+		listed, err := o.reader.Replicas(ctx, key)
 		if err != nil {
 			return err
 		}
 		limit := inst.BinlogCoordinates{LogFile: file}
-		for _, r := range replicas {
+		for _, known := range listed {
+			r, err := o.fresh(ctx, known.Key)
+			if err != nil {
+				return refused("cannot tell which binary logs replica %s still needs: %v; use force", known.Key, err)
+			}
 			if r.ReadBinlogCoordinates.SmallerThan(limit) {
 				return refused("replica %s still needs %s (it has read up to %s); use force", r.Key, r.ReadBinlogCoordinates.LogFile, r.ReadBinlogCoordinates)
 			}

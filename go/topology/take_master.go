@@ -139,7 +139,11 @@ func (o *Operator) MakeCoMaster(ctx context.Context, key inst.InstanceKey) (*ins
 			return "", err
 		}
 		coords := now.SelfBinlogCoordinates
-		return msg, o.redirect(ctx, master.Key, replica.Key, &coords, mysql.GTIDNone)
+		spec, err := o.withCredentials(ctx, master, to(replica.Key, &coords, mysql.GTIDNone))
+		if err != nil {
+			return "", err
+		}
+		return msg, o.redirect(ctx, master.Key, spec)
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,264 @@
+package topology
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"orchestrator/go/inst"
+)
+
+// sqlValue runs a one-value query on the server on port (as root).
+func (f *fixture) sqlValue(t *testing.T, port int, q string) string {
+	t.Helper()
+	out, err := f.sb.SQL(port, q)
+	require.NoError(t, err, out)
+	return strings.TrimSpace(out)
+}
+
+func (f *fixture) requireAudit(t *testing.T, key inst.InstanceKey, kind, contains string) {
+	t.Helper()
+	rows, err := f.store.ReadAudit(context.Background(), 0, &key)
+	require.NoError(t, err)
+	for _, a := range rows {
+		if a.AuditType == kind && strings.Contains(a.Message, contains) {
+			return
+		}
+	}
+	require.Failf(t, "audit row missing", "%s on %s containing %q in %+v", kind, key, contains, rows)
+}
+
+func TestRegroupReplicasGTID(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	g, err := f.op.RegroupReplicas(ctx, f.master)
+	require.NoError(t, err)
+	require.Equal(t, f.r1, g.Promoted.Key, "equally advanced: the lower key")
+	require.Len(t, g.Moved, 1)
+	require.Empty(t, g.Lost)
+	require.Equal(t, f.r1.Port, f.masterPort(t, f.r2))
+	require.Equal(t, f.r1.Port, f.masterPort(t, f.r3), "replica3 stays below replica1")
+	f.requireFlows(t, f.r2)
+	f.requireAudit(t, f.master, "regroup-replicas", "lost: 0, moved: 1")
+	f.requireAudit(t, f.r2, "move-below-gtid", "via GTID")
+}
+
+func TestRegroupReplicasBinlogPositions(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.disableGTID(t, f.r1, f.r2, f.r3)
+	g, err := f.op.RegroupReplicas(ctx, f.master)
+	require.NoError(t, err)
+	require.Equal(t, f.r1, g.Promoted.Key)
+	require.Equal(t, f.r1.Port, f.masterPort(t, f.r2))
+	i, err := f.op.reader.Instance(ctx, f.r2)
+	require.NoError(t, err)
+	require.False(t, i.UsingGTID())
+	f.requireFlows(t, f.r2)
+	_, err = f.op.RegroupReplicasGTID(ctx, f.r1)
+	require.ErrorIs(t, err, inst.ErrRefused, "no replica of replica1 uses GTID")
+}
+
+func TestTakeMasterBinlogPositions(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.disableGTID(t, f.r1, f.r2, f.r3)
+	i, err := f.op.TakeMaster(ctx, f.r3)
+	require.NoError(t, err)
+	require.Equal(t, f.master, i.MasterKey)
+	require.Equal(t, f.r3.Port, f.masterPort(t, f.r1))
+	f.requireFlows(t, f.r1)
+	f.requireFlows(t, f.r3)
+}
+
+func TestMakeCoMaster(t *testing.T) {
+	for _, mode := range []string{"gtid", "binlog"} {
+		t.Run(mode, func(t *testing.T) {
+			f := setup(t)
+			ctx := context.Background()
+			_, err := f.op.MakeCoMaster(ctx, f.r2)
+			require.ErrorIs(t, err, inst.ErrRefused, "the master has no replication user and none is configured")
+			require.Contains(t, err.Error(), "ReplicationCredentialsQuery")
+			f.op.cfg.ReplicationCredentialsQuery = "SELECT 'repl', 'repl_pass'"
+			if mode == "binlog" {
+				f.disableGTID(t, f.r2)
+			}
+			_, err = f.op.MakeCoMaster(ctx, f.r3)
+			require.ErrorIs(t, err, inst.ErrRefused, "replica3's master is not a top master")
+			_, err = f.op.MakeCoMaster(ctx, f.r2)
+			require.NoError(t, err)
+			require.Equal(t, f.r2.Port, f.masterPort(t, f.master))
+			require.NoError(t, f.op.waitReplicating(ctx, f.master))
+			f.requireFlows(t, f.r2)
+			f.requireFlows(t, f.r3)
+			require.NoError(t, f.op.waitReplicating(ctx, f.master), "its own writes coming back do not break the master")
+		})
+	}
+}
+
+func TestPurgeBinaryLogs(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	_, err := f.op.StopReplica(ctx, f.r2)
+	require.NoError(t, err)
+	_, err = f.op.FlushBinaryLogs(ctx, f.master)
+	require.NoError(t, err)
+	m, err := f.op.fresh(ctx, f.master)
+	require.NoError(t, err)
+	newest := m.SelfBinlogCoordinates.LogFile
+
+	_, err = f.op.PurgeBinaryLogs(ctx, f.master, newest, false)
+	require.ErrorIs(t, err, inst.ErrRefused)
+	require.Contains(t, err.Error(), f.r2.String(), "names the replica that needs the logs")
+	_, err = f.op.PurgeBinaryLogs(ctx, f.master, "bad name;", false)
+	require.ErrorIs(t, err, inst.ErrBadRequest)
+
+	_, err = f.op.StartReplica(ctx, f.r2)
+	require.NoError(t, err)
+	f.requireFlows(t, f.r2)
+	_, err = f.op.PurgeBinaryLogs(ctx, f.master, newest, false)
+	require.NoError(t, err)
+	first := strings.Fields(strings.SplitN(f.sqlValue(t, f.master.Port, "SHOW BINARY LOGS"), "\n", 2)[0])[0]
+	require.Equal(t, newest, first, "older logs are gone")
+	f.requireFlows(t, f.r1)
+	f.requireAudit(t, f.master, "purge-binary-logs", "done")
+}
+
+func TestDetachReattachReplica(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	i, err := f.op.DetachReplicaMasterHost(ctx, f.r2)
+	require.NoError(t, err)
+	require.True(t, i.MasterKey.IsDetached(), "%s", i.MasterKey)
+	st, err := f.op.in.ReplicationStatus(ctx, f.r2)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(st.MasterKey.Hostname, "//"), st.MasterKey.Hostname)
+	_, err = f.op.DetachReplicaMasterHost(ctx, f.r2)
+	require.Error(t, err, "already detached")
+
+	i, err = f.op.ReattachReplicaMasterHost(ctx, f.r2)
+	require.NoError(t, err)
+	require.Equal(t, f.master, i.MasterKey)
+	f.requireFlows(t, f.r2)
+	_, err = f.op.ReattachReplicaMasterHost(ctx, f.r2)
+	require.ErrorIs(t, err, inst.ErrRefused, "not detached")
+	f.requireAudit(t, f.r2, "detach-replica-master-host", "done")
+	f.requireAudit(t, f.r2, "reattach-replica-master-host", "done")
+}
+
+func TestSemiSync(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	t.Cleanup(func() {
+		_, _ = f.sb.SQL(f.master.Port, "SET GLOBAL rpl_semi_sync_master_enabled=0")
+		_, _ = f.sb.SQL(f.r2.Port, "SET GLOBAL rpl_semi_sync_slave_enabled=0")
+	})
+	_, err := f.op.SetSemiSync(ctx, f.master, true, true)
+	require.NoError(t, err)
+	require.Equal(t, "1", f.sqlValue(t, f.master.Port, "SELECT @@rpl_semi_sync_master_enabled"))
+	_, err = f.op.SetSemiSync(ctx, f.r2, false, true)
+	require.NoError(t, err)
+	require.Equal(t, "1", f.sqlValue(t, f.r2.Port, "SELECT @@rpl_semi_sync_slave_enabled"))
+	_, err = f.op.SetSemiSync(ctx, f.master, true, false)
+	require.NoError(t, err)
+	require.Equal(t, "0", f.sqlValue(t, f.master.Port, "SELECT @@rpl_semi_sync_master_enabled"))
+	_, err = f.op.SetSemiSync(ctx, f.r2, false, false)
+	require.NoError(t, err)
+	require.Equal(t, "0", f.sqlValue(t, f.r2.Port, "SELECT @@rpl_semi_sync_slave_enabled"))
+	f.requireAudit(t, f.master, "enable-semi-sync-master", "done")
+	f.requireAudit(t, f.r2, "disable-semi-sync-replica", "done")
+}
+
+func TestErrantGTID(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	errant, err := f.op.WhichGTIDErrant(ctx, f.r2)
+	require.NoError(t, err)
+	require.Empty(t, errant)
+	_, err = f.op.GTIDErrantResetMaster(ctx, f.r2)
+	require.ErrorIs(t, err, inst.ErrRefused)
+	require.Contains(t, err.Error(), "no errant GTID")
+
+	db := "errant_" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	f.sqlValue(t, f.r2.Port, "CREATE DATABASE "+db)
+	errant, err = f.op.WhichGTIDErrant(ctx, f.r2)
+	require.NoError(t, err)
+	require.Contains(t, errant, "-"+strconv.Itoa(f.r2.Port)+"-", "the GTID carries replica2's server_id")
+
+	_, err = f.op.MoveBelowGTID(ctx, f.r2, f.r1)
+	require.ErrorIs(t, err, inst.ErrRefused)
+	require.Contains(t, err.Error(), "errant GTID")
+	_, err = f.op.GTIDErrantInjectEmpty(ctx, f.r2)
+	require.ErrorIs(t, err, inst.ErrRefused)
+	require.Contains(t, err.Error(), "MariaDB does not log empty transactions")
+
+	_, err = f.op.GTIDErrantResetMaster(ctx, f.r2)
+	require.NoError(t, err)
+	errant, err = f.op.WhichGTIDErrant(ctx, f.r2)
+	require.NoError(t, err)
+	require.Empty(t, errant)
+	require.Empty(t, f.sqlValue(t, f.r2.Port, "SELECT @@gtid_binlog_pos"))
+	f.requireFlows(t, f.r2)
+	_, err = f.op.MoveBelowGTID(ctx, f.r2, f.r1)
+	require.NoError(t, err, "without errant GTIDs replica2 can move")
+}
+
+func TestErrantGTIDResetMasterRefusedWithReplicas(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.sqlValue(t, f.r1.Port, "CREATE DATABASE errant_"+strconv.FormatInt(time.Now().UnixNano(), 10))
+	_, err := f.op.GTIDErrantResetMaster(ctx, f.r1)
+	require.ErrorIs(t, err, inst.ErrRefused)
+	require.Contains(t, err.Error(), "replicas reading its binary logs")
+	require.NotEmpty(t, f.sqlValue(t, f.r1.Port, "SELECT @@gtid_binlog_pos"), "nothing reset")
+}
+
+func TestMovesRefusedOnLag(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	cfg := *f.op.cfg
+	cfg.ReasonableMaintenanceReplicationLagSeconds = -1 // every replica lags "too much"
+	strict := *f.op
+	strict.cfg = &cfg
+	_, err := strict.MoveBelowGTID(ctx, f.r3, f.r2)
+	require.ErrorIs(t, err, inst.ErrRefused)
+	require.Contains(t, err.Error(), "ReasonableMaintenanceReplicationLagSeconds")
+	_, err = strict.MoveBelowGTID(ctx, f.r3, f.master)
+	require.NoError(t, err, "the master is never lagging")
+	require.Equal(t, f.master.Port, f.masterPort(t, f.r3))
+	f.requireAudit(t, f.r3, "move-below-gtid", "failed: ")
+}
+
+func TestRestartReplicaStatements(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	list, err := f.op.RestartReplicaStatements(ctx, f.r2, "CHANGE MASTER TO MASTER_DELAY=0")
+	require.NoError(t, err)
+	require.Len(t, list, 3)
+	require.Contains(t, list[0], "STOP")
+	require.NotContains(t, list[2], "THREAD")
+	f.sqlValue(t, f.r2.Port, "STOP SLAVE IO_THREAD")
+	list, err = f.op.RestartReplicaStatements(ctx, f.r2, "SELECT 1")
+	require.NoError(t, err)
+	require.Contains(t, list[2], "SQL_THREAD")
+	_, err = f.op.RestartReplicaStatements(ctx, f.master, "SELECT 1")
+	require.ErrorIs(t, err, inst.ErrRefused)
+	_, err = f.op.RestartReplicaStatements(ctx, f.r2, " ")
+	require.ErrorIs(t, err, inst.ErrBadRequest)
+}
+
+func TestDelayReplication(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	i, err := f.op.DelayReplication(ctx, f.r2, 7)
+	require.NoError(t, err)
+	require.EqualValues(t, 7, i.SQLDelay)
+	require.True(t, i.IsReplicating(), "thread state preserved")
+	i, err = f.op.DelayReplication(ctx, f.r2, 0)
+	require.NoError(t, err)
+	require.EqualValues(t, 0, i.SQLDelay)
+}
