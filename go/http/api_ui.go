@@ -1,0 +1,175 @@
+package http
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"orchestrator/go/analysis"
+	"orchestrator/go/backend"
+	"orchestrator/go/inst"
+	"orchestrator/go/topology"
+)
+
+// uiRoutes are the API the web UI needs beyond upstream's: who is looking
+// and what may they do, a one-request clusters overview, and the
+// drag-and-drop planner.
+func (s *Server) uiRoutes() []Route {
+	return []Route{
+		{Path: "/api/ui/session", Bare: true, Handler: s.uiSession, Doc: "what the web UI may offer this user: CanMutate, read-only mode, user, node"},
+		{Path: "/api/ui/clusters", Bare: true, Handler: s.uiClusters, Doc: "every cluster with master, instance count, data centers, problems and recovery settings"},
+		{Path: "/api/ui/move-plans/:host/:port", Bare: true, Handler: s.uiMovePlans,
+			Doc: "for every other instance of the cluster: can this instance (?replicas=true: its replicas) go below it, and by which operation"},
+		{Path: "/api/ui/can-move/:host/:port/:belowHost/:belowPort", Bare: true, Handler: s.uiCanMove,
+			Doc: "can this instance (?replicas=true: its replicas) go below the other, and how; ?live=true probes the servers first"},
+	}
+}
+
+// UISession tells the web UI what to offer.
+type UISession struct {
+	CanMutate            bool
+	ReadOnly             bool
+	User                 string
+	AuthenticationMethod string
+	URLPrefix            string
+	WebMessage           string
+	Hostname             string
+	IsLeader             bool
+	AppVersion           string
+}
+
+func (s *Server) uiSession(r *Request) (any, string, error) {
+	return UISession{
+		CanMutate: s.CanMutate(r.HTTP), ReadOnly: s.cfg.ReadOnly, User: r.User, AuthenticationMethod: s.cfg.AuthenticationMethod,
+		URLPrefix: s.cfg.URLPrefix, WebMessage: s.cfg.WebMessage, Hostname: s.deps.Node.Hostname(),
+		IsLeader: s.deps.Node.IsLeader(), AppVersion: s.deps.Node.AppVersion(),
+	}, "", nil
+}
+
+// UICluster is one row of the clusters page.
+type UICluster struct {
+	analysis.ClusterInfo
+	Master           *inst.InstanceKey
+	DataCenters      []string
+	CountProblems    int      // instances with problems, not downtimed
+	Problems         []string // distinct problem names
+	CountDowntimed   int
+	CountMaintenance int
+}
+
+func (s *Server) uiClusters(r *Request) (any, string, error) {
+	all, err := s.deps.Reader.Instances(r.Ctx, backend.InstanceFilter{})
+	if err != nil {
+		return nil, "", err
+	}
+	byName := map[string][]*inst.Instance{}
+	for _, i := range all {
+		byName[i.ClusterName] = append(byName[i.ClusterName], i)
+	}
+	out := make([]UICluster, 0, len(byName))
+	for name, list := range byName {
+		out = append(out, s.uiCluster(name, list))
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ClusterAlias < out[b].ClusterAlias })
+	return out, "", nil
+}
+
+func (s *Server) uiCluster(name string, list []*inst.Instance) UICluster {
+	c := UICluster{ClusterInfo: analysis.ClusterInfo{ClusterName: name, ClusterAlias: name, CountInstances: uint(len(list)),
+		HeuristicLag: topology.HeuristicLag(list)}, DataCenters: []string{}, Problems: []string{}}
+	for _, i := range list {
+		if i.ClusterAlias != "" {
+			c.ClusterAlias = i.ClusterAlias
+		}
+		if i.ClusterDomain != "" {
+			c.ClusterDomain = i.ClusterDomain
+		}
+		if i.DataCenter != "" && !slices.Contains(c.DataCenters, i.DataCenter) {
+			c.DataCenters = append(c.DataCenters, i.DataCenter)
+		}
+		switch {
+		case i.IsDowntimed:
+			c.CountDowntimed++
+		case len(i.Problems) > 0:
+			c.CountProblems++
+			for _, p := range i.Problems {
+				if !slices.Contains(c.Problems, p) {
+					c.Problems = append(c.Problems, p)
+				}
+			}
+		}
+		if i.IsMaintenance {
+			c.CountMaintenance++
+		}
+	}
+	sort.Strings(c.DataCenters)
+	if m, err := topology.Master(list); err == nil {
+		c.Master = &m.Key
+	}
+	c.HasAutomatedMasterRecovery = c.MatchesFilters(s.cfg.RecoverMasterClusterFilters)
+	c.HasAutomatedIntermediateMasterRecovery = c.MatchesFilters(s.cfg.RecoverIntermediateMasterClusterFilters)
+	return c
+}
+
+// clusterOf reads the instances of key's cluster.
+func (s *Server) clusterOf(r *Request, key inst.InstanceKey) ([]*inst.Instance, error) {
+	i, err := s.deps.Reader.Instance(r.Ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return s.deps.Reader.Instances(r.Ctx, backend.InstanceFilter{ClusterName: i.ClusterName})
+}
+
+func (s *Server) uiMovePlans(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	list, err := s.clusterOf(r, key)
+	if err != nil {
+		return nil, "", err
+	}
+	return topology.PlanMoves(list, key, r.Query("replicas") == "true"), "", nil
+}
+
+func (s *Server) uiCanMove(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	below, err := inst.ParseHostPort(r.Param("belowHost"), r.Param("belowPort"))
+	if err != nil {
+		return nil, "", err
+	}
+	replicas := r.Query("replicas") == "true"
+	list, err := s.clusterOf(r, key)
+	if err != nil {
+		return nil, "", err
+	}
+	if !slices.ContainsFunc(list, func(i *inst.Instance) bool { return i.Key == below }) {
+		if _, err := s.deps.Reader.Instance(r.Ctx, below); err != nil {
+			return nil, "", err
+		}
+		return nil, "", fmt.Errorf("%w: %s and %s are in different clusters", inst.ErrBadRequest, key, below)
+	}
+	if r.Query("live") == "true" && s.deps.Discoverer != nil {
+		// Probe the servers the move involves; a failed probe shows up in
+		// the plan as an invalid last check.
+		probe := []inst.InstanceKey{key, below}
+		for _, i := range list {
+			if i.IsReplica() && i.MasterKey == key {
+				probe = append(probe, i.Key)
+			}
+		}
+		for _, k := range probe {
+			_, _ = s.deps.Discoverer.Probe(r.Ctx, k)
+		}
+		if list, err = s.clusterOf(r, key); err != nil {
+			return nil, "", err
+		}
+	}
+	if replicas {
+		return topology.PlanMoveReplicas(list, key, below), "", nil
+	}
+	return topology.PlanMove(list, key, below), "", nil
+}
