@@ -16,4 +16,5 @@ func (s *Server) routeTable() []Route {
 
 func (s *Server) webRoutes(router martini.Router, prefix string) {
 	s.leaderRoutes(router, prefix)
+	s.uiWebRoutes(router, prefix)
 }
