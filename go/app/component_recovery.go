@@ -22,6 +22,6 @@ func (e *Env) Recoverer() (*recovery.Recoverer, error) {
 		return nil, err
 	}
 	e.recoverer = recovery.New(recovery.Deps{Store: store, Reader: reader, Inspector: e.Inspector(), Applier: e.Applier(),
-		Probe: d.Probe, Config: e.Config, Holder: e.Holder()})
+		Probe: d.Probe, Hold: e.Inspector().Hold, Config: e.Config, Holder: e.Holder()})
 	return e.recoverer, nil
 }

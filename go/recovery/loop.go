@@ -39,6 +39,9 @@ func (rc *Recoverer) Run(ctx context.Context) {
 	maint := time.NewTicker(maintenancePoll)
 	defer maint.Stop()
 	rc.maintain(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); rc.watchMasters(ctx) }()
+	defer func() { <-watched }()
 	for {
 		select {
 		case <-ctx.Done():

@@ -29,6 +29,7 @@ type Deps struct {
 	Inspector *mysql.Inspector
 	Applier   *mysql.Applier
 	Probe     ProbeFunc
+	Hold      HoldFunc // optional: watched connections to masters
 	Config    *config.Config
 	Holder    backend.LockHolder // this node (or CLI) hostname and token
 }

@@ -45,18 +45,28 @@ type fixture struct {
 // orchestrator's connections (a proxy the test controls).
 func setup(t *testing.T, tweak func(*config.Config), dial mysql.DialFunc) *fixture {
 	t.Helper()
+	return setupWith(t, tweak, dial, t.Cleanup)
+}
+
+// setupWith is setup for any test or benchmark; cleanup registers what to
+// undo (a benchmark runs it after each iteration).
+func setupWith(t testing.TB, tweak func(*config.Config), dial mysql.DialFunc, cleanup func(func())) *fixture {
+	t.Helper()
 	sb := sandbox.Current()
 	require.NotNil(t, sb)
 	ctx := context.Background()
 	require.NoError(t, sb.Reset(ctx))
-	t.Cleanup(func() { require.NoError(t, sb.Reset(context.Background())) })
+	cleanup(func() { require.NoError(t, sb.Reset(context.Background())) })
+	dir, err := os.MkdirTemp("", "recovery-test-")
+	require.NoError(t, err)
+	cleanup(func() { _ = os.RemoveAll(dir) })
 
-	f := &fixture{sb: sb, hookFile: filepath.Join(t.TempDir(), "hooks.log")}
+	f := &fixture{sb: sb, hookFile: filepath.Join(dir, "hooks.log")}
 	key := func(port int) inst.InstanceKey { return inst.InstanceKey{Hostname: sb.Host, Port: port} }
 	f.master, f.r1, f.r2, f.r3 = key(sb.MasterPort), key(sb.Replica1Port), key(sb.Replica2Port), key(sb.Replica3Port)
 	cfg := config.Defaults()
 	cfg.BackendDB = "sqlite3"
-	cfg.SQLite3DataFile = filepath.Join(t.TempDir(), "orchestrator.sqlite3")
+	cfg.SQLite3DataFile = filepath.Join(dir, "orchestrator.sqlite3")
 	cfg.MySQLTopologyUser, cfg.MySQLTopologyPassword = sb.User, sb.Password
 	cfg.InstancePollSeconds = 1
 	cfg.MySQLConnectTimeoutSeconds = 1
@@ -72,19 +82,19 @@ func setup(t *testing.T, tweak func(*config.Config), dial mysql.DialFunc) *fixtu
 	f.cfg = cfg
 	store, err := backend.Open(ctx, cfg)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
+	cleanup(func() { _ = store.Close() })
 	require.NoError(t, store.EnsureSchema(ctx))
 	f.store = store
 	f.conn = mysql.NewConnector(cfg)
 	if dial != nil {
 		f.conn.SetDialer(dial)
 	}
-	t.Cleanup(func() { _ = f.conn.Close() })
+	cleanup(func() { _ = f.conn.Close() })
 	f.in = mysql.NewInspector(f.conn, cfg)
 	ap := mysql.NewApplier(f.conn, cfg, f.in)
 	f.disc = discovery.New(store, f.in, cfg)
 	f.reader = topology.NewReader(store, cfg)
-	f.rc = New(Deps{Store: store, Reader: f.reader, Inspector: f.in, Applier: ap, Probe: f.disc.Probe, Config: cfg,
+	f.rc = New(Deps{Store: store, Reader: f.reader, Inspector: f.in, Applier: ap, Probe: f.disc.Probe, Hold: f.in.Hold, Config: cfg,
 		Holder: backend.LockHolder{Hostname: "test-node", Token: "test-token"}})
 	_, err = f.disc.DiscoverTopology(ctx, f.master)
 	require.NoError(t, err)
