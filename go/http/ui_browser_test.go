@@ -2,7 +2,9 @@ package http
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +15,11 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"orchestrator/go/backend"
 	"orchestrator/go/config"
 	"orchestrator/go/inst"
+	"orchestrator/go/recovery"
+	"orchestrator/go/topology"
 )
 
 // chromiumPath is where script/bootstrap installs Debian's chromium.
@@ -223,4 +228,65 @@ func TestWebUIOnSandbox(t *testing.T) {
 		require.Contains(t, b.text(t, "#instance-panel"), "Read-only access")
 		b.screenshot(t, "read-only")
 	})
+}
+
+// TestWebUILargeCluster draws a 201-instance cluster (1 master, 10
+// intermediate masters, 190 leaves, written to the store as if probed):
+// the view switches to compact boxes, draws every instance and no two
+// boxes overlap.
+func TestWebUILargeCluster(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Defaults()
+	cfg.BackendDB, cfg.SQLite3DataFile = "sqlite3", filepath.Join(t.TempDir(), "o.db")
+	store, err := backend.Open(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	require.NoError(t, store.Migrate(ctx))
+	now := time.Now()
+	mk := func(n int, master *inst.Instance) *inst.Instance {
+		i := &inst.Instance{Key: inst.InstanceKey{Hostname: fmt.Sprintf("db-%03d.example", n), Port: 3306}, ServerID: uint(n + 1),
+			Version: "10.11.6-MariaDB-log", FlavorName: inst.FlavorMariaDB, LogBinEnabled: true, LogReplicationUpdatesEnabled: true,
+			ClusterName: "db-000.example:3306", DataCenter: fmt.Sprintf("dc%d", n%3), LastSeen: now, LastChecked: now, LastAttemptedCheck: now,
+			ReplicationIOThreadState: inst.ThreadStateNoThread, ReplicationSQLThreadState: inst.ThreadStateNoThread}
+		if master != nil {
+			i.MasterKey, i.UsingMariaDBGTID, i.ReplicationDepth = master.Key, true, master.ReplicationDepth+1
+			i.ReadBinlogCoordinates = inst.BinlogCoordinates{LogFile: "bin.000001", LogPos: 4}
+			i.ReplicationIOThreadState, i.ReplicationSQLThreadState = inst.ThreadStateRunning, inst.ThreadStateRunning
+			i.ReplicationLagSeconds = sql.NullInt64{Int64: int64(n % 4), Valid: true}
+		}
+		return i
+	}
+	m := mk(0, nil)
+	list := []*inst.Instance{m}
+	for a := 1; a <= 10; a++ {
+		mid := mk(a, m)
+		list = append(list, mid)
+		for b := 0; b < 19; b++ {
+			list = append(list, mk(100+a*19+b, mid))
+		}
+	}
+	require.NoError(t, store.WriteInstances(ctx, list))
+	reader := topology.NewReader(store, cfg)
+	rc := recovery.New(recovery.Deps{Store: store, Reader: reader, Config: cfg})
+	srv := httptest.NewServer(New(cfg, Deps{Store: store, Reader: reader, Recoverer: rc, Node: fakeNode{leader: true}}))
+	t.Cleanup(srv.Close)
+
+	b := newBrowser(t)
+	start := time.Now()
+	b.run(t, chromedp.Navigate(srv.URL+"/web/cluster/"+m.Key.String()))
+	b.waitJS(t, "tree", `document.querySelectorAll(".inst").length === 201`)
+	t.Logf("201 instances drawn %v after navigation", time.Since(start).Round(time.Millisecond))
+	var height float64
+	b.eval(t, `document.querySelector(".inst rect.box").getBBox().height`, &height)
+	require.Less(t, height, 30.0, "compact boxes for a large cluster")
+	var overlaps int
+	b.eval(t, `(() => { const r = [...document.querySelectorAll(".inst rect.box")].map(e => e.getBoundingClientRect()); let n = 0;
+		for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++)
+			if (r[i].left < r[j].right && r[j].left < r[i].right && r[i].top < r[j].bottom && r[j].top < r[i].bottom) n++;
+		return n; })()`, &overlaps)
+	require.Zero(t, overlaps)
+	var links int
+	b.eval(t, `document.querySelectorAll("path.link").length`, &links)
+	require.Equal(t, 200, links)
+	b.screenshot(t, "large-cluster")
 }
