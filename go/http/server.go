@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"net/http"
 	"os/user"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/go-martini/martini"
 	"github.com/martini-contrib/render"
+	"github.com/outbrain/golib/log"
 
 	"orchestrator/go/config"
 	"orchestrator/go/inst"
@@ -102,7 +104,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 func (s *Server) build() http.Handler {
 	m := martini.New()
-	m.Use(martini.Recovery())
+	m.Use(recoverPanics)
 	m.Use(render.Renderer(render.Options{IndentJSON: false}))
 	router := martini.NewRouter()
 	s.router = router
@@ -132,6 +134,18 @@ func (s *Server) build() http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		m.ServeHTTP(w, r)
 	})
+}
+
+// recoverPanics turns a handler panic into a JSON 500 (never a stack trace
+// in the response) and logs it once.
+func recoverPanics(c martini.Context, w http.ResponseWriter, req *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Errorf("panic serving %s: %v\n%s", req.URL.Path, p, debug.Stack())
+			writeJSON(w, http.StatusInternalServerError, Envelope{Code: "ERROR", Message: "internal error"})
+		}
+	}()
+	c.Next()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

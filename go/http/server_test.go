@@ -23,7 +23,7 @@ func (f fakeNode) Token() string      { return "t" }
 func (f fakeNode) AppVersion() string { return "test" }
 func (f fakeNode) Started() string    { return "" }
 
-func newServer(t *testing.T, tweak func(*config.Config)) *Server {
+func newServer(t testing.TB, tweak func(*config.Config)) *Server {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.BackendDB = "sqlite3"
