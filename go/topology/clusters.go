@@ -33,13 +33,7 @@ func (r *Reader) Masters(ctx context.Context) ([]*inst.Instance, error) {
 // Problems lists instances with problems, excluding downtimed ones and
 // ProblemIgnoreHostnameFilters; hint narrows to one cluster when given.
 func (r *Reader) Problems(ctx context.Context, hint string) ([]*inst.Instance, error) {
-	var list []*inst.Instance
-	var err error
-	if hint != "" {
-		list, err = r.Cluster(ctx, hint)
-	} else {
-		list, err = r.Instances(ctx, backend.InstanceFilter{})
-	}
+	list, err := r.scope(ctx, hint)
 	if err != nil {
 		return nil, err
 	}
@@ -85,13 +79,7 @@ func OSCReplicas(list []*inst.Instance, ignoreFilters []string) []*inst.Instance
 
 // Downtimed lists downtimed instances; hint narrows to one cluster when given.
 func (r *Reader) Downtimed(ctx context.Context, hint string) ([]*inst.Instance, error) {
-	var list []*inst.Instance
-	var err error
-	if hint != "" {
-		list, err = r.Cluster(ctx, hint)
-	} else {
-		list, err = r.Instances(ctx, backend.InstanceFilter{})
-	}
+	list, err := r.scope(ctx, hint)
 	if err != nil {
 		return nil, err
 	}
@@ -102,4 +90,12 @@ func (r *Reader) Downtimed(ctx context.Context, hint string) ([]*inst.Instance, 
 		}
 	}
 	return out, nil
+}
+
+// scope reads one cluster's instances when hint names one, else all.
+func (r *Reader) scope(ctx context.Context, hint string) ([]*inst.Instance, error) {
+	if hint != "" {
+		return r.Cluster(ctx, hint)
+	}
+	return r.Instances(ctx, backend.InstanceFilter{})
 }

@@ -15,19 +15,7 @@ import (
 // the master stops, key catches up with it, and key is pointed at the
 // grandparent at the master's executed coordinates.
 func (o *Operator) MoveUp(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
-	const name = "move-up"
-	i, err := o.known(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", name, key, err)
-	}
-	if !i.IsReplica() {
-		return nil, fmt.Errorf("%s %s: %w", name, key, refused("%s is not a replica", key))
-	}
-	err = o.run(ctx, name, key, []inst.InstanceKey{key, i.MasterKey}, func(ctx context.Context, op *operation) (string, error) {
-		replica, master := op.before[key], op.before[i.MasterKey]
-		if replica.MasterKey != master.Key {
-			return "", refused("%s changed master to %s meanwhile", key, replica.MasterKey)
-		}
+	return o.withMaster(ctx, "move-up", key, func(ctx context.Context, replica, master *inst.Instance) (string, error) {
 		if !master.IsReplica() || master.MasterKey.IsDetached() {
 			return "", refused("%s's master %s is not a replica: there is no grandparent to move up to", key, master.Key)
 		}
@@ -52,10 +40,6 @@ func (o *Operator) MoveUp(ctx context.Context, key inst.InstanceKey) (*inst.Inst
 		}
 		return fmt.Sprintf("moved %s up below %s", key, grand.Key), nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return o.reader.Instance(ctx, key)
 }
 
 // requireReplicating refuses classic moves of instances whose replication

@@ -14,16 +14,8 @@ import (
 // replicas move by GTID; others by binlog coordinates (a move-up followed
 // by the former master moving below its sibling).
 func (o *Operator) TakeMaster(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
-	const name = "take-master"
-	i, err := o.replicaOf(ctx, name, key)
-	if err != nil {
-		return nil, err
-	}
-	err = o.run(ctx, name, key, []inst.InstanceKey{key, i.MasterKey}, func(ctx context.Context, op *operation) (string, error) {
-		replica, master := op.before[key], op.before[i.MasterKey]
+	return o.withMaster(ctx, "take-master", key, func(ctx context.Context, replica, master *inst.Instance) (string, error) {
 		switch {
-		case replica.MasterKey != master.Key:
-			return "", refused("%s changed master to %s meanwhile", key, replica.MasterKey)
 		case !master.IsReplica() || master.MasterKey.IsDetached():
 			return "", refused("%s's master %s is the top of its topology: use graceful-master-takeover", key, master.Key)
 		case master.IsCoMaster:
@@ -42,14 +34,13 @@ func (o *Operator) TakeMaster(ctx context.Context, key inst.InstanceKey) (*inst.
 		}
 		return msg, o.takeMasterClassic(ctx, replica, master, grand)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return o.reader.Instance(ctx, key)
 }
 
-// replicaOf reads key and refuses when it is not a replica.
-func (o *Operator) replicaOf(ctx context.Context, name string, key inst.InstanceKey) (*inst.Instance, error) {
+// withMaster runs an operation on the replica key and its master under
+// the locks of both, refusing when key is not a replica or changed master
+// meanwhile; it returns key refreshed.
+func (o *Operator) withMaster(ctx context.Context, name string, key inst.InstanceKey,
+	act func(ctx context.Context, replica, master *inst.Instance) (string, error)) (*inst.Instance, error) {
 	i, err := o.known(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", name, key, err)
@@ -57,7 +48,17 @@ func (o *Operator) replicaOf(ctx context.Context, name string, key inst.Instance
 	if !i.IsReplica() {
 		return nil, fmt.Errorf("%s %s: %w", name, key, refused("%s is not a replica", key))
 	}
-	return i, nil
+	err = o.run(ctx, name, key, []inst.InstanceKey{key, i.MasterKey}, func(ctx context.Context, op *operation) (string, error) {
+		replica, master := op.before[key], op.before[i.MasterKey]
+		if replica.MasterKey != master.Key {
+			return "", refused("%s changed master to %s meanwhile", key, replica.MasterKey)
+		}
+		return act(ctx, replica, master)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o.reader.Instance(ctx, key)
 }
 
 func (o *Operator) takeMasterGTID(ctx context.Context, replica, master, grand *inst.Instance) error {
@@ -105,17 +106,8 @@ func (o *Operator) takeMasterClassic(ctx context.Context, replica, master, grand
 // current binary log position: everything key logged before came from the
 // master, and what comes back with the master's own server_id is skipped.
 func (o *Operator) MakeCoMaster(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
-	const name = "make-co-master"
-	i, err := o.replicaOf(ctx, name, key)
-	if err != nil {
-		return nil, err
-	}
-	err = o.run(ctx, name, key, []inst.InstanceKey{key, i.MasterKey}, func(ctx context.Context, op *operation) (string, error) {
-		replica, master := op.before[key], op.before[i.MasterKey]
-		switch {
-		case replica.MasterKey != master.Key:
-			return "", refused("%s changed master to %s meanwhile", key, replica.MasterKey)
-		case master.IsReplica() && !master.MasterKey.IsDetached():
+	return o.withMaster(ctx, "make-co-master", key, func(ctx context.Context, replica, master *inst.Instance) (string, error) {
+		if master.IsReplica() && !master.MasterKey.IsDetached() {
 			return "", refused("%s's master %s is itself a replica of %s", key, master.Key, master.MasterKey)
 		}
 		if err := canMoveBelow(replica, o.maxLag()); err != nil {
@@ -145,10 +137,6 @@ func (o *Operator) MakeCoMaster(ctx context.Context, key inst.InstanceKey) (*ins
 		}
 		return msg, o.redirect(ctx, master.Key, spec)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return o.reader.Instance(ctx, key)
 }
 
 // waitCaughtUp waits until replica has executed what master has logged so far.
