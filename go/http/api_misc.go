@@ -9,6 +9,7 @@ import (
 
 	"orchestrator/go/backend"
 	"orchestrator/go/inst"
+	"orchestrator/go/topology"
 )
 
 // miscRoutes: tags, pools, candidates listing, hostname resolution and
@@ -84,12 +85,18 @@ func (s *Server) tags(r *Request) (any, string, error) {
 	return out, "", err
 }
 
-func (s *Server) tagValue(r *Request) (any, string, error) {
+// keyAndTag reads a known instance and a tag from the request.
+func (s *Server) keyAndTag(r *Request) (inst.InstanceKey, backend.Tag, error) {
 	key, err := s.knownKey(r)
 	if err != nil {
-		return nil, "", err
+		return key, backend.Tag{}, err
 	}
 	t, err := requestTag(r)
+	return key, t, err
+}
+
+func (s *Server) tagValue(r *Request) (any, string, error) {
+	key, t, err := s.keyAndTag(r)
 	if err != nil {
 		return nil, "", err
 	}
@@ -98,11 +105,7 @@ func (s *Server) tagValue(r *Request) (any, string, error) {
 }
 
 func (s *Server) tag(r *Request) (any, string, error) {
-	key, err := s.knownKey(r)
-	if err != nil {
-		return nil, "", err
-	}
-	t, err := requestTag(r)
+	key, t, err := s.keyAndTag(r)
 	if err != nil {
 		return nil, "", err
 	}
@@ -214,13 +217,7 @@ func (s *Server) poolLag(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	var lag int64
-	for _, i := range list {
-		if i.ReplicationLagSeconds.Valid && i.ReplicationLagSeconds.Int64 > lag {
-			lag = i.ReplicationLagSeconds.Int64
-		}
-	}
-	return lag, "Heuristic lag", nil
+	return topology.HeuristicLag(list), "Heuristic lag", nil
 }
 
 func (s *Server) bulkPromotionRules(r *Request) (any, string, error) {
