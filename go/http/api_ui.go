@@ -75,15 +75,8 @@ func (s *Server) uiClusters(r *Request) (any, string, error) {
 }
 
 func (s *Server) uiCluster(name string, list []*inst.Instance) UICluster {
-	c := UICluster{ClusterInfo: analysis.ClusterInfo{ClusterName: name, ClusterAlias: name, CountInstances: uint(len(list)),
-		HeuristicLag: topology.HeuristicLag(list)}, DataCenters: []string{}, Problems: []string{}}
+	c := UICluster{ClusterInfo: s.clusterInfoOf(name, list), DataCenters: []string{}, Problems: []string{}}
 	for _, i := range list {
-		if i.ClusterAlias != "" {
-			c.ClusterAlias = i.ClusterAlias
-		}
-		if i.ClusterDomain != "" {
-			c.ClusterDomain = i.ClusterDomain
-		}
 		if i.DataCenter != "" && !slices.Contains(c.DataCenters, i.DataCenter) {
 			c.DataCenters = append(c.DataCenters, i.DataCenter)
 		}
@@ -106,8 +99,6 @@ func (s *Server) uiCluster(name string, list []*inst.Instance) UICluster {
 	if m, err := topology.Master(list); err == nil {
 		c.Master = &m.Key
 	}
-	c.HasAutomatedMasterRecovery = c.MatchesFilters(s.cfg.RecoverMasterClusterFilters)
-	c.HasAutomatedIntermediateMasterRecovery = c.MatchesFilters(s.cfg.RecoverIntermediateMasterClusterFilters)
 	return c
 }
 

@@ -52,11 +52,21 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
 	}
+	// A fresh profile, removed after the browser is gone (not t.TempDir:
+	// Chromium's helpers may still be writing to it when the test ends).
+	profile, err := os.MkdirTemp("", "orchestrator-ui-chromium-*")
+	require.NoError(t, err)
+	opts = append(opts, chromedp.UserDataDir(profile))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+		for i := 0; i < 50 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	// The first Run starts the browser and binds it to ctx's lifetime: it
 	// must not get a context that is cancelled after one action.
 	require.NoError(t, chromedp.Run(ctx, chromedp.EmulateViewport(1400, 1000)), "start Chromium")

@@ -29,10 +29,15 @@ type uiFixture struct {
 	master, r1, r2, r3 inst.InstanceKey
 }
 
-// startSandbox starts a sandbox for one test; the tests here need it only
-// for the web UI, so the package has no TestMain.
+// startSandbox returns the package's sandbox (reset to the baseline
+// after the test) when a TestMain started one, else starts one for this
+// test.
 func startSandbox(t *testing.T) *sandbox.Sandbox {
 	t.Helper()
+	if sb := sandbox.Current(); sb != nil {
+		t.Cleanup(func() { require.NoError(t, sb.Reset(context.Background())) })
+		return sb
+	}
 	sb, err := sandbox.Start(sandbox.Options{})
 	require.NoError(t, err, "start the MariaDB sandbox")
 	t.Cleanup(func() { require.NoError(t, sb.Stop()) })

@@ -60,6 +60,21 @@ func (s snapshot) descends(d, a *inst.Instance) bool {
 	return false
 }
 
+// pair looks up the moving instance and the target; same is the refusal
+// when they are one instance.
+func (s snapshot) pair(key, target inst.InstanceKey, same string) (*inst.Instance, *inst.Instance, error) {
+	node, tgt := s[key], s[target]
+	switch {
+	case node == nil:
+		return nil, nil, fmt.Errorf("%s is not in this cluster", key)
+	case tgt == nil:
+		return nil, nil, fmt.Errorf("%s is not in this cluster", target)
+	case key == target:
+		return nil, nil, errors.New(same)
+	}
+	return node, tgt, nil
+}
+
 func (s snapshot) replicasOf(key inst.InstanceKey) []*inst.Instance {
 	var out []*inst.Instance
 	for _, i := range s {
@@ -114,14 +129,10 @@ func PlanMoves(list []*inst.Instance, key inst.InstanceKey, replicas bool) []Mov
 func PlanMove(list []*inst.Instance, key, target inst.InstanceKey) MovePlan {
 	p := MovePlan{Instance: key, Target: target}
 	s := newSnapshot(list)
-	node, tgt := s[key], s[target]
+	node, tgt, err := s.pair(key, target, "an instance cannot replicate from itself")
 	switch {
-	case node == nil:
-		return p.refuse(fmt.Errorf("%s is not in this cluster", key))
-	case tgt == nil:
-		return p.refuse(fmt.Errorf("%s is not in this cluster", target))
-	case key == target:
-		return p.refuse(errors.New("an instance cannot replicate from itself"))
+	case err != nil:
+		return p.refuse(err)
 	case node.IsMaintenance:
 		return p.refuse(fmt.Errorf("%s is in maintenance (%s: %s)", key, node.MaintenanceOwner, node.MaintenanceReason))
 	}
@@ -218,14 +229,10 @@ func planTakeMaster(s snapshot, p MovePlan, node, master *inst.Instance) MovePla
 func PlanMoveReplicas(list []*inst.Instance, key, target inst.InstanceKey) MovePlan {
 	p := MovePlan{Instance: key, Target: target, Replicas: true}
 	s := newSnapshot(list)
-	node, tgt := s[key], s[target]
+	node, tgt, err := s.pair(key, target, "the replicas already replicate from it")
 	switch {
-	case node == nil:
-		return p.refuse(fmt.Errorf("%s is not in this cluster", key))
-	case tgt == nil:
-		return p.refuse(fmt.Errorf("%s is not in this cluster", target))
-	case key == target:
-		return p.refuse(errors.New("the replicas already replicate from it"))
+	case err != nil:
+		return p.refuse(err)
 	case s.descends(tgt, node):
 		return p.refuse(fmt.Errorf("%s replicates from %s: its replicas cannot move below it", target, key))
 	}
