@@ -1,0 +1,62 @@
+package faulttest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// blockedRecovery is one entry of /api/blocked-recoveries.
+type blockedRecovery struct {
+	FailedInstanceKey struct {
+		Hostname string
+		Port     int
+	}
+	Analysis           string
+	BlockingRecoveryId int64 //nolint:revive // upstream JSON name
+	Reason             string
+}
+
+// TestFlapping: the master is killed → one recovery; the old master is
+// started again and the new master killed inside RecoveryPeriodBlockSeconds
+// → no second recovery, the failure is listed by /api/blocked-recoveries
+// on every node, and exactly one recovery row exists.
+func TestFlapping(t *testing.T) {
+	f := newFixture(t, 2, nil)
+	s := f.StartSampler()
+	require.NoError(t, f.sb.Kill(f.sb.MasterPort))
+	first := f.waitRecovery(f.sb.MasterPort, 30*time.Second)
+	newMaster := first.SuccessorPort
+	require.Contains(t, []int{f.sb.Replica1Port, f.sb.Replica2Port}, newMaster)
+
+	require.NoError(t, f.sb.StartOne(f.sb.MasterPort)) // the old master comes back, detached
+	require.NoError(t, f.sb.Kill(newMaster))
+	var blocked []blockedRecovery
+	f.Eventually(30*time.Second, "the second failure is blocked", func() bool {
+		code, body := f.Get(f.Nodes[0], "/api/blocked-recoveries")
+		if code != http.StatusOK || json.Unmarshal(body, &blocked) != nil {
+			return false
+		}
+		for _, b := range blocked {
+			if b.FailedInstanceKey.Port == newMaster && strings.Contains(b.Reason, "blocked") {
+				return true
+			}
+		}
+		return false
+	})
+	for _, nd := range f.Nodes {
+		var again []blockedRecovery
+		code := f.GetJSON(nd, "/api/blocked-recoveries", &again)
+		require.Equal(t, http.StatusOK, code, nd.Name)
+		require.NotEmpty(t, again, "%s lists the blocked recovery", nd.Name)
+	}
+	time.Sleep(3 * time.Second) // several detection rounds while blocked
+	rows := f.checkInvariants()
+	require.Len(t, rows, 1, "exactly one recovery row: %+v", rows)
+	require.Equal(t, f.sb.MasterPort, rows[0].Port)
+	s.Check(t)
+}
