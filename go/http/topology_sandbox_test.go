@@ -14,6 +14,7 @@ import (
 	"orchestrator/go/discovery"
 	"orchestrator/go/inst"
 	"orchestrator/go/mysql"
+	"orchestrator/go/recovery"
 	"orchestrator/go/testutil/sandbox"
 	"orchestrator/go/topology"
 )
@@ -50,9 +51,12 @@ func newLiveServer(t *testing.T) *liveServer {
 	in := mysql.NewInspector(conn, cfg)
 	d := discovery.New(store, in, cfg)
 	reader := topology.NewReader(store, cfg)
-	op := topology.NewOperator(store, reader, in, mysql.NewApplier(conn, cfg, in), d.Probe, cfg, backend.LockHolder{Hostname: "test", Token: "t"})
+	ap := mysql.NewApplier(conn, cfg, in)
+	holder := backend.LockHolder{Hostname: "test", Token: "t"}
+	op := topology.NewOperator(store, reader, in, ap, d.Probe, cfg, holder)
+	rc := recovery.New(recovery.Deps{Store: store, Reader: reader, Inspector: in, Applier: ap, Probe: d.Probe, Config: cfg, Holder: holder})
 	key := func(port int) inst.InstanceKey { return inst.InstanceKey{Hostname: sb.Host, Port: port} }
-	l := &liveServer{Server: New(cfg, Deps{Store: store, Reader: reader, Discoverer: d, Operator: op, Node: fakeNode{}}), sb: sb, ops: op, in: in,
+	l := &liveServer{Server: New(cfg, Deps{Store: store, Reader: reader, Discoverer: d, Operator: op, Recoverer: rc, Node: fakeNode{}}), sb: sb, ops: op, in: in,
 		master: key(sb.MasterPort), r1: key(sb.Replica1Port), r2: key(sb.Replica2Port), r3: key(sb.Replica3Port)}
 	_, err = d.DiscoverTopology(ctx, l.master)
 	require.NoError(t, err)
