@@ -17,6 +17,7 @@ import (
 
 	"orchestrator/go/backend"
 	"orchestrator/go/election"
+	"orchestrator/go/recovery"
 	orchttp "orchestrator/go/http"
 )
 
@@ -95,6 +96,8 @@ func newService(e *Env, grab, discovery bool) (*service, error) {
 		return nil, err
 	}
 	s.server = orchttp.New(e.Config, deps)
+	metrics := s.server.Metrics()
+	deps.Recoverer.OnRecovery = func(r *recovery.TopologyRecovery) { metrics.RecordRecovery(r.Type, r.Outcome()) }
 	return s, nil
 }
 

@@ -123,6 +123,17 @@ type TopologyRecovery struct {
 	DataSafety                 *DataSafetyReport
 }
 
+// Outcome is "successful", "failed" or "interrupted" (metrics).
+func (r *TopologyRecovery) Outcome() string {
+	switch {
+	case r.Interrupted:
+		return "interrupted"
+	case r.IsSuccessful:
+		return "successful"
+	}
+	return "failed"
+}
+
 func (r *TopologyRecovery) addError(err error) {
 	if err != nil {
 		r.AllErrors = append(r.AllErrors, err.Error())
