@@ -1,0 +1,52 @@
+package app
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"orchestrator/go/testutil/sandbox"
+)
+
+// TestCLIRecovery: with the master killed, replication-analysis reports
+// DeadMaster, recover --dry-run names the successor and changes nothing,
+// recover promotes it, data-safety prints the report, why explains, and
+// the acknowledgement commands need a comment.
+func TestCLIRecovery(t *testing.T) {
+	c := newCLISandbox(t)
+	c.fails(t, "Recovery not attempted", "recover", "-i", c.r2)
+	require.NoError(t, sandbox.Current().Kill(c.masterKey.Port))
+	require.Eventually(t, func() bool {
+		c.ok(t, "refresh", "-i", c.r1)
+		c.ok(t, "refresh", "-i", c.r2)
+		_, _, _ = run(t, "--config", c.conf, "-c", "refresh", "-i", c.master)
+		return strings.Contains(strings.Join(c.ok(t, "replication-analysis"), "\n"), c.master+" (cluster "+c.master+"): DeadMaster")
+	}, 20*time.Second, 200*time.Millisecond)
+
+	plan := strings.Join(c.ok(t, "recover", "-i", c.master, "--dry-run"), "\n")
+	require.Contains(t, plan, "dry run")
+	require.Contains(t, plan, "successor: ")
+	require.Equal(t, c.masterKey.Port, c.masterPort(t, c.r2Key), "a dry run changes nothing")
+
+	out := c.ok(t, "recover", "-i", c.master)
+	require.Len(t, out, 1)
+	require.Contains(t, []string{c.r1, c.r2}, out[0])
+	other := c.r2Key
+	if out[0] == c.r2 {
+		other = c.r1Key
+	}
+	require.Equal(t, strings.Split(out[0], ":")[1], itoa(c.masterPort(t, other)))
+
+	var report map[string]any
+	require.NoError(t, json.Unmarshal([]byte(strings.Join(c.ok(t, "data-safety", "-i", c.master), "\n")), &report))
+	require.Equal(t, "GTID", report["Method"])
+	require.Contains(t, strings.Join(c.ok(t, "why", "-i", c.master), "\n"), "recovery ")
+	c.fails(t, "--reason", "ack-all-recoveries")
+	require.Equal(t, []string{"1 recoveries acknowledged"}, c.ok(t, "ack-all-recoveries", "--reason", "checked"))
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
