@@ -100,7 +100,7 @@ func (b *browser) waitJS(t *testing.T, what, js string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.screenshot(t, "timeout-"+strings.ReplaceAll(what, " ", "-"))
+			b.screenshot(t, "timeout-"+strings.NewReplacer(" ", "-", "/", "-").Replace(what))
 			t.Fatalf("timed out waiting for %s (%s)", what, js)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -220,6 +220,21 @@ func TestWebUIOnSandbox(t *testing.T) {
 		require.False(t, old, "the old link is gone")
 		require.Equal(t, f.sb.MasterPort, masterPortOnServer(t, f, f.r3), "replica3 replicates from the master on MariaDB")
 		b.screenshot(t, "after-move")
+	})
+
+	t.Run("audit, problems, recoveries, detections and status pages", func(t *testing.T) {
+		b.run(t, chromedp.Navigate(f.url+"/web/audit"))
+		b.waitJS(t, "audit rows", `document.querySelector("main table tbody tr")`)
+		require.Contains(t, b.text(t, "main table"), "move-up", "the drag-and-drop move is audited")
+		for _, page := range []string{"/web/clusters-analysis", "/web/audit-recovery", "/web/audit-failure-detection", "/web/status"} {
+			b.run(t, chromedp.Navigate(f.url+page))
+			b.waitJS(t, page, `document.querySelector("main h1") && !/Loading|Searching/.test(document.querySelector("main").textContent)`)
+			main := b.text(t, "main")
+			require.NotContains(t, main, "does not provide", page)
+			require.NotContains(t, main, "rror", page)
+		}
+		require.Contains(t, b.text(t, "main"), "this node", "status names the leader")
+		b.screenshot(t, "status")
 	})
 
 	t.Run("a read-only user sees no destructive actions", func(t *testing.T) {
