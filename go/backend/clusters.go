@@ -120,3 +120,20 @@ func (s *Store) SetGlobalRecoveriesDisabled(ctx context.Context, disabled bool) 
 	}
 	return nil
 }
+
+// ClusterNames returns the distinct cluster names of known instances, sorted.
+func (s *Store) ClusterNames(ctx context.Context) ([]string, error) {
+	names := []string{}
+	err := s.queryRows(ctx, func(rows *sql.Rows) error {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		names = append(names, n)
+		return nil
+	}, `SELECT DISTINCT cluster_name FROM database_instance ORDER BY cluster_name`)
+	if err != nil {
+		return nil, fmt.Errorf("read cluster names: %w", err)
+	}
+	return names, nil
+}

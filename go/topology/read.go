@@ -208,18 +208,7 @@ func Master(list []*inst.Instance) (*inst.Instance, error) {
 
 // ClusterNames lists the known clusters.
 func (r *Reader) ClusterNames(ctx context.Context) ([]string, error) {
-	all, err := r.store.ReadInstances(ctx, backend.InstanceFilter{})
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, i := range all {
-		if !slices.Contains(names, i.ClusterName) {
-			names = append(names, i.ClusterName)
-		}
-	}
-	sort.Strings(names)
-	return names, nil
+	return r.store.ClusterNames(ctx)
 }
 
 // Search finds instances whose key, cluster, version or alias contains s,
