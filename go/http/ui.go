@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/go-martini/martini"
-	"github.com/martini-contrib/render"
 
 	"orchestrator/go/inst"
 	"orchestrator/resources"
@@ -16,15 +15,9 @@ import (
 
 // uiWebRoutes serves the web UI: the page shell for every /web/... path
 // (the JavaScript reads the path and draws the page from the JSON API),
-// the embedded css/ and js/ assets, redirects from / and /web, and the
-// UI's own API routes through the same wrapper as every other route.
+// the embedded css/ and js/ assets and redirects from / and /web. The
+// UI's own API routes (uiRoutes) are in the route table like every other.
 func (s *Server) uiWebRoutes(router martini.Router, prefix string) {
-	for _, rt := range s.uiRoutes() {
-		rt := rt
-		router.Get(prefix+rt.Path, func(params martini.Params, req *http.Request, ren render.Render) {
-			s.serve(rt, params, req, ren)
-		})
-	}
 	assets := http.StripPrefix(prefix, http.FileServer(http.FS(resources.Public())))
 	for _, dir := range []string{"/css/**", "/js/**"} {
 		router.Get(prefix+dir, func(w http.ResponseWriter, req *http.Request) {
