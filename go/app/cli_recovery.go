@@ -13,18 +13,18 @@ import (
 func recoveryCommands() []Command {
 	const s = "Recovery"
 	return []Command{
-		{Name: "replication-analysis", Section: s, Help: "print the failure analysis of every cluster (or of -i's/--alias' cluster)", Run: cliReplicationAnalysis},
-		{Name: "why", Section: s, Help: "explain an instance: its analysis with the facts used, its recoveries, and why any was blocked or skipped", Needs: NeedInstance, Run: cliWhy},
+		{Name: "replication-analysis", Section: s, Help: "print the failure analysis of every cluster (or of -i's/--alias' cluster)", Run: withRecoverer(cliReplicationAnalysis)},
+		{Name: "why", Section: s, Help: "explain an instance: its analysis with the facts used, its recoveries, and why any was blocked or skipped", Needs: NeedInstance, Run: withRecoverer(cliWhy)},
 		{Name: "recover", Section: s, Help: "recover a failed instance now (bypasses filters and blocks); -d names the successor; --dry-run shows the plan", Needs: NeedInstance, Run: cliRecover(false)},
 		{Name: "recover-lite", Section: s, Help: "same as recover, without running hooks", Needs: NeedInstance, Run: cliRecover(true)},
-		{Name: "force-master-failover", Section: s, Help: "fail the cluster's master over now, orchestrator choosing the successor", Needs: NeedClusterHint, Run: cliForceFailover},
-		{Name: "force-master-takeover", Section: s, Help: "promote -d (a direct replica) in place of the healthy master", Needs: NeedClusterHint | NeedDestination, Run: cliForceTakeover},
+		{Name: "force-master-failover", Section: s, Help: "fail the cluster's master over now, orchestrator choosing the successor", Needs: NeedClusterHint, Run: withRecoverer(cliForceFailover)},
+		{Name: "force-master-takeover", Section: s, Help: "promote -d (a direct replica) in place of the healthy master", Needs: NeedClusterHint | NeedDestination, Run: withRecoverer(cliForceTakeover)},
 		{Name: "graceful-master-takeover", Section: s, Help: "planned switchover to -d (or the only replica); the old master becomes its replica, stopped", Needs: NeedClusterHint, Run: cliGraceful(false)},
 		{Name: "graceful-master-takeover-auto", Section: s, Help: "planned switchover, the successor picked automatically unless -d; the old master replicates from it", Needs: NeedClusterHint, Run: cliGraceful(true)},
-		{Name: "get-candidate-replica", Section: s, Help: "print the replica of -i that a failover would promote now (no change)", Needs: NeedInstance, Run: cliCandidate},
-		{Name: "audit-recovery", Section: s, Help: "print recent recoveries as JSON (optionally of -i's cluster), with their data-safety reports", Run: cliAuditRecovery},
-		{Name: "data-safety", Section: s, Help: "print the data-safety report of the latest recovery of -i (or of the recovery named by --reason=<uid>)", Run: cliDataSafety},
-		{Name: "blocked-recoveries", Section: s, Help: "print recoveries blocked by anti-flapping or skipped by filters, with why", Run: cliBlocked},
+		{Name: "get-candidate-replica", Section: s, Help: "print the replica of -i that a failover would promote now (no change)", Needs: NeedInstance, Run: withRecoverer(cliCandidate)},
+		{Name: "audit-recovery", Section: s, Help: "print recent recoveries as JSON (optionally of -i's cluster), with their data-safety reports", Run: withRecoverer(cliAuditRecovery)},
+		{Name: "data-safety", Section: s, Help: "print the data-safety report of the latest recovery of -i (or of the recovery named by --reason=<uid>)", Run: withRecoverer(cliDataSafety)},
+		{Name: "blocked-recoveries", Section: s, Help: "print recoveries blocked by anti-flapping or skipped by filters, with why", Run: withRecoverer(cliBlocked)},
 		{Name: "ack-all-recoveries", Section: s, Help: "acknowledge every recovery (--reason is the comment)", Needs: NeedReason, Run: cliAck(func(*Env) (backend.RecoveryQuery, error) { return backend.RecoveryQuery{}, nil })},
 		{Name: "ack-cluster-recoveries", Section: s, Help: "acknowledge the cluster's recoveries (--reason is the comment)", Needs: NeedClusterHint | NeedReason, Run: cliAck(clusterQuery)},
 		{Name: "ack-instance-recoveries", Section: s, Help: "acknowledge the instance's recoveries (--reason is the comment)", Needs: NeedInstance | NeedReason, Run: cliAck(instanceQuery)},
@@ -32,6 +32,17 @@ func recoveryCommands() []Command {
 		{Name: "enable-global-recoveries", Section: s, Help: "allow automatic recoveries again", Run: cliGlobal(false)},
 		{Name: "check-global-recoveries", Section: s, Help: "print whether automatic recoveries are enabled", Run: cliCheckGlobal},
 		{Name: "which-lost-in-recovery", Section: s, Help: "print instances downtimed as lost-in-recovery", Run: cliLostInRecovery},
+	}
+}
+
+// withRecoverer adapts a command that needs the Recoverer.
+func withRecoverer(run func(e *Env, rc *recovery.Recoverer) error) func(*Env) error {
+	return func(e *Env) error {
+		rc, err := e.Recoverer()
+		if err != nil {
+			return err
+		}
+		return run(e, rc)
 	}
 }
 
@@ -44,11 +55,7 @@ func (e *Env) printJSON(v any) error {
 	return nil
 }
 
-func cliReplicationAnalysis(e *Env) error {
-	rc, err := e.Recoverer()
-	if err != nil {
-		return err
-	}
+func cliReplicationAnalysis(e *Env, rc *recovery.Recoverer) error {
 	cluster := ""
 	if e.Flags.Instance != "" || e.Flags.Alias != "" {
 		r, err := e.Reader()
@@ -73,12 +80,8 @@ func cliReplicationAnalysis(e *Env) error {
 	return nil
 }
 
-func cliWhy(e *Env) error {
+func cliWhy(e *Env, rc *recovery.Recoverer) error {
 	key, err := e.InstanceKey()
-	if err != nil {
-		return err
-	}
-	rc, err := e.Recoverer()
 	if err != nil {
 		return err
 	}
@@ -144,21 +147,13 @@ func printRecovery(e *Env, r *recovery.TopologyRecovery, err error) error {
 	return nil
 }
 
-func cliForceFailover(e *Env) error {
-	rc, err := e.Recoverer()
-	if err != nil {
-		return err
-	}
+func cliForceFailover(e *Env, rc *recovery.Recoverer) error {
 	r, err := rc.ForceMasterFailover(e.Ctx, e.ClusterHint())
 	return printRecovery(e, r, err)
 }
 
-func cliForceTakeover(e *Env) error {
+func cliForceTakeover(e *Env, rc *recovery.Recoverer) error {
 	d, err := e.DestinationKey()
-	if err != nil {
-		return err
-	}
-	rc, err := e.Recoverer()
 	if err != nil {
 		return err
 	}
@@ -190,12 +185,8 @@ func cliGraceful(auto bool) func(*Env) error {
 	}
 }
 
-func cliCandidate(e *Env) error {
+func cliCandidate(e *Env, rc *recovery.Recoverer) error {
 	key, err := e.InstanceKey()
-	if err != nil {
-		return err
-	}
-	rc, err := e.Recoverer()
 	if err != nil {
 		return err
 	}
@@ -207,12 +198,9 @@ func cliCandidate(e *Env) error {
 	return nil
 }
 
-func cliAuditRecovery(e *Env) error {
-	rc, err := e.Recoverer()
-	if err != nil {
-		return err
-	}
+func cliAuditRecovery(e *Env, rc *recovery.Recoverer) error {
 	q := backend.RecoveryQuery{}
+	var err error
 	if e.Flags.Instance != "" || e.Flags.Alias != "" {
 		if q, err = clusterQuery(e); err != nil {
 			return err
@@ -225,12 +213,9 @@ func cliAuditRecovery(e *Env) error {
 	return e.printJSON(list)
 }
 
-func cliDataSafety(e *Env) error {
-	rc, err := e.Recoverer()
-	if err != nil {
-		return err
-	}
+func cliDataSafety(e *Env, rc *recovery.Recoverer) error {
 	q := backend.RecoveryQuery{UID: e.Flags.Reason}
+	var err error
 	if q.UID == "" {
 		if q, err = instanceQuery(e); err != nil {
 			return err
@@ -248,11 +233,7 @@ func cliDataSafety(e *Env) error {
 	return fmt.Errorf("%w: no recovery with a data-safety report", inst.ErrNotFound)
 }
 
-func cliBlocked(e *Env) error {
-	rc, err := e.Recoverer()
-	if err != nil {
-		return err
-	}
+func cliBlocked(e *Env, rc *recovery.Recoverer) error {
 	list, err := rc.Blocked(e.Ctx, "")
 	if err != nil {
 		return err
