@@ -17,8 +17,8 @@ import (
 
 	"orchestrator/go/backend"
 	"orchestrator/go/election"
-	"orchestrator/go/recovery"
 	orchttp "orchestrator/go/http"
+	"orchestrator/go/recovery"
 )
 
 // node answers NodeInfo for the HTTP layer.
