@@ -19,28 +19,7 @@ var outOfScope = regexp.MustCompile(`^/api/(agent|agents|seeds|raft-)`)
 // notYetRouted lists reference endpoints still being built, each with the
 // engineer who owns it. The lead empties this list at the end; an entry
 // that gets routed makes the test fail so the list cannot go stale.
-var notYetRouted = map[string]string{
-	// Topology and maintenance (go/http/api_topology.go): topology/audit engineer.
-	"/api/end-maintenance/:maintenanceKey":                "topology engineer",
-	"/api/kill-query/:host/:port/:process":                "topology engineer",
-	"/api/locate-gtid-errant/:host/:port":                 "topology engineer",
-	"/api/make-local-master/:host/:port":                  "topology engineer",
-	"/api/make-master/:host/:port":                        "topology engineer",
-	"/api/master-equivalent/:host/:port/:logFile/:logPos": "topology engineer",
-	// Election and configuration (go/http/api_status.go): HA engineer.
-	"/api/grab-election":        "HA engineer",
-	"/api/reload-configuration": "HA engineer",
-	// Time-series metrics need per-probe / per-query samples recorded by go/discovery and
-	// go/backend (today only totals: served by /metrics). Discovery owner.
-	"/api/backend-query-metrics-aggregated/:seconds":   "discovery owner",
-	"/api/backend-query-metrics-raw/:seconds":          "discovery owner",
-	"/api/discovery-metrics-aggregated/:seconds":       "discovery owner",
-	"/api/discovery-metrics-raw/:seconds":              "discovery owner",
-	"/api/discovery-queue-metrics-aggregated/:seconds": "discovery owner",
-	"/api/discovery-queue-metrics-raw/:seconds":        "discovery owner",
-	"/api/write-buffer-metrics-aggregated/:seconds":    "discovery owner",
-	"/api/write-buffer-metrics-raw/:seconds":           "discovery owner",
-}
+var notYetRouted = map[string]string{}
 
 func referenceEndpoints(t *testing.T) []string {
 	t.Helper()

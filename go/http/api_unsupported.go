@@ -1,0 +1,87 @@
+package http
+
+import (
+	"fmt"
+
+	"orchestrator/go/inst"
+)
+
+// unsupportedRoutes answer reference endpoints of features this
+// orchestrator does not have (raft, pseudo-GTID, runtime reload, metric
+// time series) with a clear 4xx JSON error, so that tools calling them get
+// a reason instead of a 404 page; and grab-election, which is served
+// safely as a step-down of the current leader.
+func (s *Server) unsupportedRoutes() []Route {
+	raft := unsupported("raft is not used: leadership is a heartbeat row in the shared backend (see /api/status, /api/leader-check)")
+	series := unsupported("time series of internal metrics are not recorded; /metrics and /api/debug/metrics have the counters")
+	pseudo := unsupported("pseudo-GTID is not supported; use GTID (relocate, move-gtid) or binlog coordinates")
+	routes := []Route{
+		{Path: "/api/grab-election", Mutates: true, Handler: s.grabElection, Doc: "release leadership for a new election this node can win (a safe step-down of the current leader)"},
+		{Path: "/api/reload-configuration", Mutates: true, Handler: unsupported("configuration is read at start: restart the service (one node at a time) to apply changes"), Doc: "not supported: restart to reload"},
+		{Path: "/api/master-equivalent/:host/:port/:logFile/:logPos", Handler: pseudo, Doc: "not supported (pseudo-GTID)"},
+		{Path: "/api/make-master/:host/:port", Mutates: true, Handler: unsupported("make-master is not supported: use graceful-master-takeover"), Doc: "not supported: use graceful-master-takeover"},
+		{Path: "/api/make-local-master/:host/:port", Mutates: true, Handler: unsupported("make-local-master is not supported: use take-master or regroup-replicas"), Doc: "not supported: use take-master or regroup-replicas"},
+	}
+	for _, p := range []string{"/api/raft-state", "/api/raft-leader", "/api/raft-health", "/api/raft-yield-hint/:hint", "/api/raft-yield/:node",
+		"/api/raft-peers", "/api/raft-status", "/api/raft-snapshot", "/api/raft-add-peer/:addr", "/api/raft-remove-peer/:addr"} {
+		routes = append(routes, Route{Path: p, Handler: raft, Doc: "not supported: no raft"})
+	}
+	for _, m := range []string{"discovery-metrics", "discovery-queue-metrics", "backend-query-metrics", "write-buffer-metrics"} {
+		for _, kind := range []string{"raw", "aggregated"} {
+			routes = append(routes, Route{Path: fmt.Sprintf("/api/%s-%s/:seconds", m, kind), Handler: series, Doc: "not supported: see /metrics"})
+		}
+	}
+	return routes
+}
+
+func unsupported(why string) Handler {
+	return func(*Request) (any, string, error) {
+		return nil, "", fmt.Errorf("%w: %s", inst.ErrNotFound, why)
+	}
+}
+
+// grabElection makes the current leader step down (as reelect); this node
+// takes part in the election that follows. Leadership is never taken by
+// force: a leader still acting must notice first.
+func (s *Server) grabElection(r *Request) (any, string, error) {
+	if s.deps.Node.IsLeader() {
+		return s.deps.Node.Hostname(), "This node is the leader", nil
+	}
+	_, msg, err := s.reelect(r)
+	return nil, msg, err
+}
+
+// maintenanceRoutes: the remaining maintenance and query endpoints.
+func (s *Server) maintenanceRoutes() []Route {
+	return []Route{
+		{Path: "/api/end-maintenance/:maintenanceKey", Mutates: true, Handler: s.endMaintenanceByID, Doc: "end one maintenance lock by its id"},
+		{Path: "/api/kill-query/:host/:port/:process", Mutates: true, Handler: s.killQuery, Doc: "KILL QUERY of one connection id"},
+		{Path: "/api/locate-gtid-errant/:host/:port", Handler: unsupported("locating errant GTIDs in binary logs is not supported: gtid-errant-reset-master repairs them"), Doc: "not supported: see which-gtid-errant"},
+	}
+}
+
+func (s *Server) endMaintenanceByID(r *Request) (any, string, error) {
+	id, err := idParam(r, "maintenanceKey")
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.deps.Operator.EndMaintenanceByID(r.Ctx, id); err != nil {
+		return nil, "", err
+	}
+	return id, fmt.Sprintf("Maintenance ended: %d", id), nil
+}
+
+func (s *Server) killQuery(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := idParam(r, "process")
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.deps.Operator.KillQuery(r.Ctx, key, id); err != nil {
+		return nil, "", err
+	}
+	return key, fmt.Sprintf("Query killed on %s: connection %d", key, id), nil
+}
