@@ -36,12 +36,27 @@ func newLiveServer(t *testing.T) *liveServer {
 	t.Helper()
 	sb := sandbox.Current()
 	require.NotNil(t, sb)
-	ctx := context.Background()
-	require.NoError(t, sb.Reset(ctx))
+	require.NoError(t, sb.Reset(context.Background()))
 	t.Cleanup(func() { require.NoError(t, sb.Reset(context.Background())) })
 	cfg := config.Defaults()
 	cfg.BackendDB, cfg.SQLite3DataFile = "sqlite3", filepath.Join(t.TempDir(), "o.db")
 	cfg.MySQLTopologyUser, cfg.MySQLTopologyPassword = sb.User, sb.Password
+	ld := newLiveDeps(t, sb, cfg)
+	return &liveServer{Server: New(cfg, ld.Deps), sb: sb, ops: ld.Operator, in: ld.in,
+		master: ld.master, r1: ld.r1, r2: ld.r2, r3: ld.r3}
+}
+
+// liveDeps are real components on the sandbox, its topology discovered
+// into a fresh store.
+type liveDeps struct {
+	Deps
+	in                 *mysql.Inspector
+	master, r1, r2, r3 inst.InstanceKey
+}
+
+func newLiveDeps(t *testing.T, sb *sandbox.Sandbox, cfg *config.Config) liveDeps {
+	t.Helper()
+	ctx := context.Background()
 	store, err := backend.Open(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
@@ -56,15 +71,15 @@ func newLiveServer(t *testing.T) *liveServer {
 	op := topology.NewOperator(store, reader, in, ap, d.Probe, cfg, holder)
 	rc := recovery.New(recovery.Deps{Store: store, Reader: reader, Inspector: in, Applier: ap, Probe: d.Probe, Config: cfg, Holder: holder})
 	key := func(port int) inst.InstanceKey { return inst.InstanceKey{Hostname: sb.Host, Port: port} }
-	l := &liveServer{Server: New(cfg, Deps{Store: store, Reader: reader, Discoverer: d, Operator: op, Recoverer: rc, Node: fakeNode{}}), sb: sb, ops: op, in: in,
+	ld := liveDeps{Deps: Deps{Store: store, Reader: reader, Discoverer: d, Operator: op, Recoverer: rc, Node: fakeNode{}}, in: in,
 		master: key(sb.MasterPort), r1: key(sb.Replica1Port), r2: key(sb.Replica2Port), r3: key(sb.Replica3Port)}
-	_, err = d.DiscoverTopology(ctx, l.master)
+	_, err = d.DiscoverTopology(ctx, ld.master)
 	require.NoError(t, err)
-	for _, k := range []inst.InstanceKey{l.r1, l.r2, l.r3} {
+	for _, k := range []inst.InstanceKey{ld.r1, ld.r2, ld.r3} {
 		_, err := reader.Instance(ctx, k)
 		require.NoError(t, err, "discovered %s", k)
 	}
-	return l
+	return ld
 }
 
 func hp(k inst.InstanceKey) string { return fmt.Sprintf("%s/%d", k.Hostname, k.Port) }

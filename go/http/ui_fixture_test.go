@@ -10,12 +10,9 @@ import (
 
 	"orchestrator/go/backend"
 	"orchestrator/go/config"
-	"orchestrator/go/discovery"
 	"orchestrator/go/inst"
 	"orchestrator/go/mysql"
-	"orchestrator/go/recovery"
 	"orchestrator/go/testutil/sandbox"
-	"orchestrator/go/topology"
 )
 
 // uiFixture is a real HTTP server with real components (SQLite store,
@@ -46,30 +43,11 @@ func startSandbox(t *testing.T) *sandbox.Sandbox {
 
 func newUIFixture(t *testing.T, sb *sandbox.Sandbox) *uiFixture {
 	t.Helper()
-	ctx := context.Background()
-	require.NoError(t, sb.Reset(ctx))
+	require.NoError(t, sb.Reset(context.Background()))
 	cfg := uiConfig(t, sb, nil)
-	store, err := backend.Open(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
-	require.NoError(t, store.EnsureSchema(ctx))
-	conn := mysql.NewConnector(cfg)
-	t.Cleanup(func() { _ = conn.Close() })
-	in := mysql.NewInspector(conn, cfg)
-	d := discovery.New(store, in, cfg)
-	reader := topology.NewReader(store, cfg)
-	ap, holder := mysql.NewApplier(conn, cfg, in), backend.LockHolder{Hostname: "uitest", Token: "t"}
-	op := topology.NewOperator(store, reader, in, ap, d.Probe, cfg, holder)
-	rc := recovery.New(recovery.Deps{Store: store, Reader: reader, Inspector: in, Applier: ap, Probe: d.Probe, Config: cfg, Holder: holder})
-	key := func(port int) inst.InstanceKey { return inst.InstanceKey{Hostname: sb.Host, Port: port} }
-	f := &uiFixture{sb: sb, store: store, master: key(sb.MasterPort), r1: key(sb.Replica1Port), r2: key(sb.Replica2Port), r3: key(sb.Replica3Port),
-		in: in, deps: Deps{Store: store, Reader: reader, Discoverer: d, Operator: op, Recoverer: rc, Node: fakeNode{leader: true}}}
-	_, err = d.DiscoverTopology(ctx, f.master)
-	require.NoError(t, err)
-	for _, k := range []inst.InstanceKey{f.r1, f.r2, f.r3} {
-		_, err := reader.Instance(ctx, k)
-		require.NoError(t, err, "discovered %s", k)
-	}
+	ld := newLiveDeps(t, sb, cfg)
+	ld.Node = fakeNode{leader: true}
+	f := &uiFixture{sb: sb, store: ld.Store, deps: ld.Deps, in: ld.in, master: ld.master, r1: ld.r1, r2: ld.r2, r3: ld.r3}
 	f.url = f.serve(t, cfg)
 	return f
 }
