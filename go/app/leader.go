@@ -7,6 +7,7 @@ import (
 
 	"github.com/outbrain/golib/log"
 
+	"orchestrator/go/backend"
 	"orchestrator/go/election"
 )
 
@@ -54,6 +55,7 @@ func (l *leaderWork) setLeader(leader bool) {
 		l.cancel, l.done = cancel, make(chan struct{})
 		go func(done chan struct{}) {
 			defer close(done)
+			l.env.endOrphanedRecoveries(ctx)
 			l.env.leaderLoops(ctx, l.discovery)
 		}(l.done)
 		log.Infof("leader work started")
@@ -63,5 +65,40 @@ func (l *leaderWork) setLeader(leader bool) {
 		<-l.done
 		l.cancel, l.done = nil, nil
 		log.Infof("leader work stopped")
+	}
+}
+
+// endOrphanedRecoveries runs first when this node becomes leader. A
+// recovery still unresolved now was started by a leader that died or was
+// stopped mid-way (this node's own leader work, when it had any, ended
+// and resolved its recoveries before it stopped): it is recorded as
+// interrupted and its cluster recovery lock released at once, instead of
+// both waiting out the lock's TTL. The interrupted recovery keeps
+// blocking new ones on its cluster (anti-flapping) until acknowledged:
+// it may have promoted a replica already, and only a person can tell
+// whether another promotion is safe.
+func (e *Env) endOrphanedRecoveries(ctx context.Context) {
+	store, err := e.Store()
+	if err != nil {
+		return
+	}
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	rows, err := store.ReadRecoveries(c, backend.RecoveryQuery{InProgress: true, All: true})
+	if err != nil {
+		log.Errorf("leader takeover: read unfinished recoveries: %v", err)
+		return
+	}
+	for _, r := range rows {
+		holder := backend.LockHolder{Hostname: r.ProcessingNodeHostname, Token: r.ProcessingNodeToken}
+		if _, err := store.InterruptRecoveries(c, r.ProcessingNodeToken, time.Now()); err != nil {
+			log.Errorf("leader takeover: mark recovery %d of %s interrupted: %v", r.Id, r.Key, err)
+			continue
+		}
+		if err := store.ReleaseClusterRecoveryLock(c, r.ClusterName, holder); err != nil {
+			log.Errorf("leader takeover: release recovery lock of %s: %v", r.ClusterName, err)
+		}
+		log.Warningf("leader takeover: recovery %d of %s (%s) by %s was left unfinished; recorded as interrupted; acknowledge it to allow a new recovery of %s",
+			r.Id, r.Key, r.Analysis, r.ProcessingNodeHostname, r.ClusterName)
 	}
 }

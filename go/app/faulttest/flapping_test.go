@@ -1,13 +1,15 @@
 package faulttest
 
 import (
-	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"orchestrator/go/testutil/service"
 )
 
 // blockedRecovery is one entry of /api/blocked-recoveries.
@@ -35,19 +37,7 @@ func TestFlapping(t *testing.T) {
 
 	require.NoError(t, f.sb.StartOne(f.sb.MasterPort)) // the old master comes back, detached
 	require.NoError(t, f.sb.Kill(newMaster))
-	var blocked []blockedRecovery
-	f.Eventually(30*time.Second, "the second failure is blocked", func() bool {
-		code, body := f.Get(f.Nodes[0], "/api/blocked-recoveries")
-		if code != http.StatusOK || json.Unmarshal(body, &blocked) != nil {
-			return false
-		}
-		for _, b := range blocked {
-			if b.FailedInstanceKey.Port == newMaster && strings.Contains(b.Reason, "blocked") {
-				return true
-			}
-		}
-		return false
-	})
+	f.waitBlocked(f.Nodes[0], newMaster)
 	for _, nd := range f.Nodes {
 		var again []blockedRecovery
 		code := f.GetJSON(nd, "/api/blocked-recoveries", &again)
@@ -59,4 +49,22 @@ func TestFlapping(t *testing.T) {
 	require.Len(t, rows, 1, "exactly one recovery row: %+v", rows)
 	require.Equal(t, f.sb.MasterPort, rows[0].Port)
 	s.Check(t)
+}
+
+// waitBlocked waits until the node's /api/blocked-recoveries lists an
+// anti-flapping block of the server on port.
+func (f *fixture) waitBlocked(nd *service.Node, port int) {
+	f.T.Helper()
+	f.Eventually(30*time.Second, fmt.Sprintf("a blocked recovery of %d", port), func() bool {
+		var blocked []blockedRecovery
+		if f.GetJSON(nd, "/api/blocked-recoveries", &blocked) != http.StatusOK {
+			return false
+		}
+		for _, b := range blocked {
+			if b.FailedInstanceKey.Port == port && strings.Contains(b.Reason, "blocked by recovery") {
+				return true
+			}
+		}
+		return false
+	})
 }

@@ -58,13 +58,13 @@ func New(t testing.TB, binary string, n int, tweak func(map[string]any)) *Cluste
 	t.Helper()
 	sb := sandbox.Current()
 	require.NotNil(t, sb, "no sandbox")
+	dir := t.TempDir() // before Bare: removed after the nodes are killed and their logs shown
 	c := Bare(t, binary)
 	c.SB, c.DBName = sb, sb.FreshBackendDatabase(t)
 	db, err := sql.Open("mysql", sb.DSNFor(sb.BackendPort, c.DBName))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 	c.DB = db
-	dir := t.TempDir()
 	for i := 0; i < n; i++ {
 		nd := NewNode(t, dir, fmt.Sprintf("node%d", i))
 		cfg := c.BaseConfig(nd.Port)

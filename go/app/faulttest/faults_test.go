@@ -1,0 +1,136 @@
+package faulttest
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"orchestrator/go/testutil/service"
+)
+
+// TestIntermediateMasterFaults: kill -9 of replica1 (replica3's master)
+// → one intermediate-master recovery relocating replica3; then SIGSTOP of
+// replica2 (a plain replica) → nothing recovered for it.
+func TestIntermediateMasterFaults(t *testing.T) {
+	f := newFixture(t, 2, nil)
+	s := f.StartSampler()
+	require.NoError(t, f.sb.Kill(f.sb.Replica1Port))
+	rec := f.waitRecovery(f.sb.Replica1Port, 30*time.Second)
+	require.Contains(t, rec.Analysis, "DeadIntermediateMaster")
+	require.Contains(t, []int{f.sb.MasterPort, f.sb.Replica2Port}, rec.SuccessorPort)
+	require.Equal(t, fmt.Sprint(rec.SuccessorPort), masterPortOf(t, f.sb, f.sb.Replica3Port))
+
+	require.NoError(t, f.sb.Pause(f.sb.Replica2Port))
+	time.Sleep(4 * time.Second) // several detection rounds with a hung replica
+	require.NoError(t, f.sb.Resume(f.sb.Replica2Port))
+	rows := f.checkInvariants()
+	require.Len(t, rows, 1, "only the intermediate master was recovered: %+v", rows)
+	s.Check(t)
+}
+
+// TestReplicaFaults: kill -9 of replica2 and SIGSTOP of replica3 at rest
+// → no recovery, nobody's replication stopped; both come back.
+func TestReplicaFaults(t *testing.T) {
+	f := newFixture(t, 2, nil)
+	require.NoError(t, f.sb.Kill(f.sb.Replica2Port))
+	require.NoError(t, f.sb.Pause(f.sb.Replica3Port))
+	time.Sleep(4 * time.Second)
+	require.NoError(t, f.sb.Resume(f.sb.Replica3Port))
+	require.NoError(t, f.sb.StartOne(f.sb.Replica2Port))
+	require.Empty(t, f.checkInvariants(), "a replica failure is not recovered")
+	f.waitDiscovered()
+}
+
+// slowFailover delays every failover by a PreFailoverProcesses hook, so
+// that a fault can land in the middle of the recovery.
+func slowFailover(cfg map[string]any) {
+	cfg["PreFailoverProcesses"] = []string{"sleep 2"}
+}
+
+// waitRecoveryInProgress waits for a started, unfinished recovery row.
+func (f *fixture) waitRecoveryInProgress() {
+	f.T.Helper()
+	f.Eventually(30*time.Second, "a recovery in progress", func() bool {
+		var n int
+		return f.query(`SELECT COUNT(*) FROM topology_recovery WHERE end_recovery IS NULL`).Scan(&n) == nil && n > 0
+	})
+}
+
+// TestLeaderFaultsDuringRecovery: the master dies and, while its recovery
+// runs (held 2 s in a pre-failover hook), the leader node is killed
+// (kill -9) or stopped (SIGSTOP, resumed after another node took over).
+// The new leader records the cut-short recovery as interrupted at once
+// and releases its lock; anti-flapping then blocks a second attempt
+// (visible in /api/blocked-recoveries) until it is acknowledged, after
+// which the master is recovered exactly once. Throughout: one leader at
+// every sample; afterwards replication running everywhere.
+func TestLeaderFaultsDuringRecovery(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			f := newFixture(t, 3, slowFailover)
+			s := f.StartSampler()
+			leader := f.Leader()
+			require.NotNil(t, leader)
+			require.NoError(t, f.sb.Kill(f.sb.MasterPort))
+			f.waitRecoveryInProgress()
+			leader.Signal(t, sig)
+			next := f.WaitLeader(service.Expire+5*time.Second, leader)
+			if sig == syscall.SIGSTOP {
+				leader.Signal(t, syscall.SIGCONT)
+			}
+			f.Eventually(10*time.Second, "the cut-short recovery is recorded as interrupted", func() bool {
+				rows := f.recoveries()
+				return len(rows) == 1 && rows[0].Interrupted && rows[0].Ended && !rows[0].Successful
+			})
+			f.waitBlocked(next, f.sb.MasterPort)
+			code, body := f.Get(next, "/api/ack-all-recoveries?comment="+url.QueryEscape("interrupted by a leader fault; checked"))
+			require.Equal(t, http.StatusOK, code, string(body))
+			rec := f.waitRecovery(f.sb.MasterPort, 30*time.Second)
+			t.Logf("promoted %d; new leader %s", rec.SuccessorPort, next.Name)
+			rows := f.checkInvariants()
+			require.Len(t, rows, 2, "the interrupted recovery and the one after the acknowledgement: %+v", rows)
+			s.Check(t)
+		})
+	}
+}
+
+// TestBackendFaults: the backend MariaDB is killed (kill -9) at rest →
+// no node leads while it is down and every node reports unhealthy; it is
+// started again → one leader, and a master failure is then recovered
+// once. A SIGSTOP of the backend during that recovery follows: afterwards
+// still one promotion and every recovery ended.
+func TestBackendFaults(t *testing.T) {
+	f := newFixture(t, 2, slowFailover)
+	require.NoError(t, f.sb.Kill(f.sb.BackendPort))
+	f.Eventually(service.Expire+5*time.Second, "no node leads without the backend", func() bool {
+		return len(f.HTTPLeaders()) == 0
+	})
+	for _, nd := range f.Nodes {
+		var env struct{ Details struct{ Healthy bool } }
+		code := f.GetJSON(nd, "/api/health", &env)
+		require.True(t, code != http.StatusOK || !env.Details.Healthy, "%s healthy without a backend (%d)", nd.Name, code)
+	}
+	require.NoError(t, f.sb.StartOne(f.sb.BackendPort))
+	s := f.StartSampler()
+	f.WaitLeader(20*time.Second, nil)
+	f.waitDiscovered()
+
+	require.NoError(t, f.sb.Kill(f.sb.MasterPort))
+	f.waitRecoveryInProgress()
+	require.NoError(t, f.sb.Pause(f.sb.BackendPort))
+	time.Sleep(3 * time.Second)
+	require.NoError(t, f.sb.Resume(f.sb.BackendPort))
+	f.WaitLeader(20*time.Second, nil)
+	f.waitRecovery(f.sb.MasterPort, 60*time.Second)
+	f.Eventually(30*time.Second, "every recovery ended or interrupted", func() bool {
+		var n int
+		return f.query(`SELECT COUNT(*) FROM topology_recovery WHERE end_recovery IS NULL`).Scan(&n) == nil && n == 0
+	})
+	f.checkInvariants()
+	s.Check(t)
+}
