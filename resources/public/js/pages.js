@@ -161,7 +161,7 @@
       ["Analysis", function (x) { return h("span", { class: "badge bad" }, x.Analysis || (x.AnalysisEntry || {}).Analysis || ""); }],
       ["Successor", function (x) { return x.SuccessorKey && x.SuccessorKey.Hostname ? orc.keyStr(x.SuccessorKey) : "—"; }],
       ["Result", function (x) {
-        return [h("span", { class: x.IsSuccessful ? "badge ok" : "badge bad" }, x.IsActive ? "running" : x.IsSuccessful ? "successful" : "failed"),
+        return [h("span", { class: x.IsSuccessful ? "badge ok" : "badge bad" }, !x.RecoveryEndTimestamp ? "running" : x.Interrupted ? "interrupted" : x.IsSuccessful ? "successful" : "failed"),
           (x.LostReplicas || []).length ? h("div", {}, "lost: " + x.LostReplicas.map(orc.keyStr).join(", ")) : null,
           (x.AllErrors || []).filter(Boolean).map(function (e) { return h("div", { class: "error" }, e); })];
       }],
@@ -172,10 +172,27 @@
       }],
     ], rows, "No recoveries.");
   }
+  // dataSafety shows, per replica, how far behind the promoted server it
+  // was at promotion and what it had extra; then what the failed master
+  // had that the new master lacks, once it could be read again.
   function dataSafety(v) {
     if (!v) return "—";
     if (typeof v === "string") { try { v = JSON.parse(v); } catch (e) { return v; } }
-    return h("pre", {}, JSON.stringify(v, null, 1));
+    if (!v.Replicas) return h("pre", {}, JSON.stringify(v, null, 1));
+    var lost = v.FailedMasterChecked
+      ? "failed master at " + v.FailedMasterPosition + ": " + (v.LostTransactions ? "lacking on the new master: " + v.LostTransactions : "nothing lost")
+      : "failed master not readable yet";
+    return h("div", { class: "safety" }, [
+      h("div", {}, v.Method + "; promoted " + orc.keyStr(v.Promoted) + " at " + v.PromotedPosition),
+      orc.table([
+        ["Replica", function (r) { return orc.keyStr(r.Key); }],
+        ["Position", function (r) { return r.Position; }],
+        ["Behind", function (r) { return r.Behind < 0 ? "unknown" : String(r.Behind); }],
+        ["Extra", function (r) { return r.Extra || ""; }],
+        ["Drained", function (r) { return r.Drained ? "yes" : "no"; }],
+        ["Outcome", function (r) { return r.Outcome || ""; }],
+      ], v.Replicas, "no replicas"),
+      h("div", {}, lost)]);
   }
   function ack(x) {
     orc.form("Acknowledge recovery " + x.Id, [{ name: "comment", label: "Comment" }], "Acknowledge").then(function (v) {
