@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-martini/martini"
 	"github.com/martini-contrib/render"
@@ -122,6 +123,9 @@ func (s *Server) build() http.Handler {
 		})
 	}
 	s.webRoutes(router, prefix)
+	router.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		writeJSON(w, http.StatusNotFound, Envelope{Code: "ERROR", Message: "no such route: " + strings.ToValidUTF8(req.URL.Path, "?")})
+	})
 	m.Action(router.Handle)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.URL.Path) > 1 && strings.HasSuffix(r.URL.Path, "/") {
@@ -146,6 +150,25 @@ func recoverPanics(c martini.Context, w http.ResponseWriter, req *http.Request) 
 		}
 	}()
 	c.Next()
+}
+
+// validText refuses path and query parameters that are not UTF-8: no
+// handler can use them (names, owners and reasons are stored as UTF-8
+// text), and the backend would refuse them half-way with a 500.
+func validText(params martini.Params, req *http.Request) error {
+	for name, v := range params {
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("%w: parameter %s is not valid UTF-8", inst.ErrBadRequest, name)
+		}
+	}
+	for name, vs := range req.URL.Query() {
+		for _, v := range vs {
+			if !utf8.ValidString(name) || !utf8.ValidString(v) {
+				return fmt.Errorf("%w: query parameter %q is not valid UTF-8", inst.ErrBadRequest, strings.ToValidUTF8(name, "?"))
+			}
+		}
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -177,6 +200,10 @@ func (s *Server) respond(rt Route, params martini.Params, req *http.Request, ren
 	}
 	if err != nil {
 		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: s.redact(err.Error())})
+		return statusOf(err)
+	}
+	if err := validText(params, req); err != nil {
+		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: err.Error()})
 		return statusOf(err)
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), 5*time.Minute)
