@@ -5,6 +5,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"orchestrator/go/testutil/service"
 )
 
 // BenchmarkTakeover measures the time from killing (SIGKILL) or stopping
@@ -15,29 +17,29 @@ func BenchmarkTakeover(b *testing.B) {
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		name := map[syscall.Signal]string{syscall.SIGKILL: "kill-9", syscall.SIGTERM: "sigterm"}[sig]
 		b.Run(name, func(b *testing.B) {
-			c := newCluster(b, 3)
-			leader := c.waitLeader(20*time.Second, nil)
+			c := service.New(b, binary, 3, nil)
+			leader := c.WaitLeader(20*time.Second, nil)
 			var took []time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				old := leader
 				t0 := time.Now()
-				c.signal(old, sig)
+				old.Signal(b, sig)
 				for {
-					if l := c.httpLeaders(); len(l) == 1 && l[0] != old {
+					if l := c.HTTPLeaders(); len(l) == 1 && l[0] != old {
 						took = append(took, time.Since(t0))
 						break
 					}
-					if time.Since(t0) > 3*expire {
-						b.Fatalf("no takeover within %v", 3*expire)
+					if time.Since(t0) > 3*service.Expire {
+						b.Fatalf("no takeover within %v", 3*service.Expire)
 					}
 					time.Sleep(10 * time.Millisecond)
 				}
 				b.StopTimer()
-				<-old.exited
-				c.start(old)
-				c.waitUp(old)
-				leader = c.waitLeader(20*time.Second, nil)
+				_ = old.Wait()
+				c.Start(old)
+				c.WaitUp(old)
+				leader = c.WaitLeader(20*time.Second, nil)
 				b.StartTimer()
 			}
 			slices.Sort(took)

@@ -11,15 +11,17 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"orchestrator/go/testutil/service"
 )
 
 // TestServiceHA runs three service nodes on the sandbox backend and goes
 // through the failure cases in order; a sampler checks throughout that no
 // two nodes ever claim leadership at once.
 func TestServiceHA(t *testing.T) {
-	c := newCluster(t, 3)
-	s := c.startSampler()
-	leader := c.waitLeader(20*time.Second, nil)
+	c := service.New(t, binary, 3, nil)
+	s := c.StartSampler()
+	leader := c.WaitLeader(20*time.Second, nil)
 
 	t.Run("health lists every node", func(t *testing.T) {
 		var env struct {
@@ -30,110 +32,109 @@ func TestServiceHA(t *testing.T) {
 				AvailableNodes []struct{ Token string }
 			}
 		}
-		for _, nd := range c.nodes {
-			require.Equal(t, http.StatusOK, c.getJSON(nd, "/api/health", &env))
+		for _, nd := range c.Nodes {
+			require.Equal(t, http.StatusOK, c.GetJSON(nd, "/api/health", &env))
 			require.True(t, env.Details.Healthy)
-			require.Equal(t, nd == leader, env.Details.IsActiveNode, nd.name)
-			require.Equal(t, leader.token, env.Details.ActiveNode.Token)
+			require.Equal(t, nd == leader, env.Details.IsActiveNode, nd.Name)
+			require.Equal(t, leader.Token, env.Details.ActiveNode.Token)
 			require.Len(t, env.Details.AvailableNodes, 3)
 		}
 		for _, path := range []string{"/api/lb-check", "/api/_ping", "/health/live", "/health/ready"} {
-			code, _ := c.get(c.nodes[0], path)
+			code, _ := c.Get(c.Nodes[0], path)
 			require.Equal(t, http.StatusOK, code, path)
 		}
 	})
 
 	t.Run("dogfood: the leader polls its backend", func(t *testing.T) {
-		c.eventually(20*time.Second, "backend in database_instance", func() bool {
+		c.Eventually(20*time.Second, "backend in database_instance", func() bool {
 			var n int
-			err := c.db.QueryRow(`SELECT COUNT(*) FROM database_instance WHERE hostname=? AND port=? AND last_seen IS NOT NULL`,
-				c.sb.Host, c.sb.BackendPort).Scan(&n)
+			err := c.DB.QueryRow(`SELECT COUNT(*) FROM database_instance WHERE hostname=? AND port=? AND last_seen IS NOT NULL`,
+				c.SB.Host, c.SB.BackendPort).Scan(&n)
 			return err == nil && n == 1
 		})
 	})
 
 	t.Run("reelect (API and CLI) moves leadership", func(t *testing.T) {
-		follower := c.nodes[0]
+		follower := c.Nodes[0]
 		if follower == leader {
-			follower = c.nodes[1]
+			follower = c.Nodes[1]
 		}
 		var env struct{ Code string }
-		require.Equal(t, http.StatusOK, c.getJSON(follower, "/api/reelect", &env))
+		require.Equal(t, http.StatusOK, c.GetJSON(follower, "/api/reelect", &env))
 		require.Equal(t, "OK", env.Code)
-		leader = c.waitLeader(10*time.Second, leader)
+		leader = c.WaitLeader(10*time.Second, leader)
 
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		out, stderr, err := c.cli(ctx, "-c", "reelect")
+		out, stderr, err := c.CLI(ctx, "-c", "reelect")
 		require.NoError(t, err, stderr)
-		require.Contains(t, out, leader.token, "the CLI names the leader it asked")
-		leader = c.waitLeader(10*time.Second, leader)
+		require.Contains(t, out, leader.Token, "the CLI names the leader it asked")
+		leader = c.WaitLeader(10*time.Second, leader)
 	})
 
 	t.Run("kill -9 the leader", func(t *testing.T) {
 		old := leader
-		c.kill9(old)
-		leader = c.waitLeader(expire+2*time.Second, old)
-		c.start(old)
-		c.waitUp(old)
+		old.Kill9(t)
+		leader = c.WaitLeader(service.Expire+2*time.Second, old)
+		c.Start(old)
+		c.WaitUp(old)
 	})
 
 	t.Run("SIGSTOP the leader past the expiry, then SIGCONT", func(t *testing.T) {
 		old := leader
-		c.signal(old, syscall.SIGSTOP)
-		leader = c.waitLeader(expire+5*time.Second, old)
+		old.Signal(t, syscall.SIGSTOP)
+		leader = c.WaitLeader(service.Expire+5*time.Second, old)
 		time.Sleep(time.Second) // stay stopped past the takeover
-		c.signal(old, syscall.SIGCONT)
+		old.Signal(t, syscall.SIGCONT)
 		// The resumed node answers again, as a follower, and the new
 		// leader keeps its row.
-		c.eventually(5*time.Second, "resumed node answers", func() bool {
-			code, _ := c.get(old, "/api/leader-check")
+		c.Eventually(5*time.Second, "resumed node answers", func() bool {
+			code, _ := c.Get(old, "/api/leader-check")
 			return code == http.StatusNotFound
 		})
 		for i := 0; i < 20; i++ {
-			require.Equal(t, leader, c.waitLeader(2*time.Second, nil), "the new leader stays")
+			require.Equal(t, leader, c.WaitLeader(2*time.Second, nil), "the new leader stays")
 			time.Sleep(100 * time.Millisecond)
 		}
 	})
 
 	t.Run("SIGTERM hands over without waiting for the expiry", func(t *testing.T) {
 		old := leader
-		c.signal(old, syscall.SIGTERM)
-		leader = c.waitLeader(expire-time.Second, old)
-		<-old.exited
-		require.NoError(t, old.err, "a SIGTERM'd service exits 0")
-		c.start(old)
-		c.waitUp(old)
+		old.Signal(t, syscall.SIGTERM)
+		leader = c.WaitLeader(service.Expire-time.Second, old)
+		require.NoError(t, old.Wait(), "a SIGTERM'd service exits 0")
+		c.Start(old)
+		c.WaitUp(old)
 	})
 
 	t.Run("backend restart", func(t *testing.T) {
 		pids := map[string]int{}
-		for _, nd := range c.nodes {
-			pids[nd.name] = nd.cmd.Process.Pid
+		for _, nd := range c.Nodes {
+			pids[nd.Name] = nd.PID()
 		}
-		require.NoError(t, c.sb.Kill(c.sb.BackendPort))
-		require.NoError(t, c.sb.StartOne(c.sb.BackendPort))
-		c.waitLeader(30*time.Second, nil)
-		for _, nd := range c.nodes {
-			require.True(t, c.alive(nd), "%s still runs", nd.name)
-			require.Equal(t, pids[nd.name], nd.cmd.Process.Pid)
-			c.eventually(10*time.Second, nd.name+" healthy", func() bool {
-				code, _ := c.get(nd, "/health/ready")
+		require.NoError(t, c.SB.Kill(c.SB.BackendPort))
+		require.NoError(t, c.SB.StartOne(c.SB.BackendPort))
+		c.WaitLeader(30*time.Second, nil)
+		for _, nd := range c.Nodes {
+			require.True(t, nd.Alive(), "%s still runs", nd.Name)
+			require.Equal(t, pids[nd.Name], nd.PID())
+			c.Eventually(10*time.Second, nd.Name+" healthy", func() bool {
+				code, _ := c.Get(nd, "/health/ready")
 				return code == http.StatusOK
 			})
 		}
 	})
 
 	t.Run("8 concurrent CLI processes", func(t *testing.T) {
-		master := c.sb.Addr(c.sb.MasterPort)
-		c.eventually(20*time.Second, "master discovered", func() bool {
+		master := c.SB.Addr(c.SB.MasterPort)
+		c.Eventually(20*time.Second, "master discovered", func() bool {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			out, _, err := c.cli(ctx, "-c", "clusters")
+			out, _, err := c.CLI(ctx, "-c", "clusters")
 			return err == nil && strings.TrimSpace(out) != ""
 		})
 		// Round 1: 8 processes race for one maintenance lock.
-		outs, errs := c.concurrentCLI(8, func(int) []string {
+		outs, errs := concurrentCLI(t, c, 8, func(int) []string {
 			return []string{"-c", "begin-maintenance", "-i", master, "--reason", "hatest"}
 		})
 		won := 0
@@ -145,7 +146,7 @@ func TestServiceHA(t *testing.T) {
 		}
 		require.Equal(t, 1, won, "exactly one concurrent begin-maintenance succeeds: %v", errs)
 		// Round 2: reads and writes mixed while the services run.
-		outs, errs = c.concurrentCLI(8, func(i int) []string {
+		outs, errs = concurrentCLI(t, c, 8, func(i int) []string {
 			switch i % 4 {
 			case 0:
 				return []string{"-c", "clusters"}
@@ -165,21 +166,21 @@ func TestServiceHA(t *testing.T) {
 		for _, out := range []string{outs[3], outs[7]} {
 			f := strings.Fields(out)
 			require.GreaterOrEqual(t, len(f), 2, out)
-			require.Equal(t, leader.token, f[1], "leader names the leading node")
+			require.Equal(t, leader.Token, f[1], "leader names the leading node")
 		}
 		require.GreaterOrEqual(t, strings.Count(outs[2], "\thttp"), 3, "active-nodes lists the services")
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_, stderr, err := c.cli(ctx, "-c", "end-maintenance", "-i", master)
+		_, stderr, err := c.CLI(ctx, "-c", "end-maintenance", "-i", master)
 		require.NoError(t, err, stderr)
 	})
 
-	s.check(t)
+	s.Check(t)
 }
 
 // concurrentCLI runs n CLI processes at once; each must finish within
 // 60 s (a deadlock would not).
-func (c *cluster) concurrentCLI(n int, args func(i int) []string) ([]string, []error) {
+func concurrentCLI(t *testing.T, c *service.Cluster, n int, args func(i int) []string) ([]string, []error) {
 	outs, errs := make([]string, n), make([]error, n)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -189,14 +190,14 @@ func (c *cluster) concurrentCLI(n int, args func(i int) []string) ([]string, []e
 		go func(i int) {
 			defer wg.Done()
 			var stderr string
-			outs[i], stderr, errs[i] = c.cli(ctx, args(i)...)
+			outs[i], stderr, errs[i] = c.CLI(ctx, args(i)...)
 			if errs[i] != nil {
 				errs[i] = cliError{strconv.Itoa(i) + ": " + strings.TrimSpace(stderr), errs[i]}
 			}
 		}(i)
 	}
 	wg.Wait()
-	require.NoError(c.t, ctx.Err(), "CLI processes did not finish: deadlock?")
+	require.NoError(t, ctx.Err(), "CLI processes did not finish: deadlock?")
 	return outs, errs
 }
 

@@ -8,11 +8,10 @@ package hatest
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"orchestrator/go/testutil/sandbox"
+	"orchestrator/go/testutil/service"
 )
 
 // binary is the orchestrator binary built once by TestMain (read-only
@@ -25,11 +24,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "hatest:", err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "orchestrator")
-	build := exec.Command("go", "build", "-o", binary, "orchestrator/go/cmd/orchestrator")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "hatest: go build:", err)
+	binary, err = service.Build(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hatest:", err)
 		os.Exit(1)
 	}
 	code := sandbox.Main(m, sandbox.Options{WithBackend: true})

@@ -2,7 +2,6 @@ package hatest
 
 import (
 	"context"
-	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"orchestrator/go/testutil/service"
 )
 
 // TestSQLiteOneServicePerFile starts a service on a SQLite file, then a
@@ -20,26 +21,23 @@ import (
 func TestSQLiteOneServicePerFile(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "orchestrator.sqlite3")
-	c := &cluster{t: t, http: &http.Client{Timeout: probeWait}}
+	c := service.Bare(t, binary)
 	for i := 0; i < 2; i++ {
-		nd := &node{name: "sqlite" + string(rune('a'+i)), port: freePort(t)}
-		nd.config = filepath.Join(dir, nd.name+".conf.json")
-		nd.log = filepath.Join(dir, nd.name+".log")
-		writeJSON(t, nd.config, map[string]any{
-			"ListenAddress":   "127.0.0.1:" + strconv.Itoa(nd.port),
+		nd := service.NewNode(t, dir, "sqlite"+string(rune('a'+i)))
+		service.WriteJSON(t, nd.Config, map[string]any{
+			"ListenAddress":   "127.0.0.1:" + strconv.Itoa(nd.Port),
 			"BackendDB":       "sqlite3",
 			"SQLite3DataFile": data,
 		})
-		c.nodes = append(c.nodes, nd)
+		c.Nodes = append(c.Nodes, nd)
 	}
-	t.Cleanup(c.killAll)
-	first, second := c.nodes[0], c.nodes[1]
-	c.start(first)
-	c.waitUp(first)
+	first, second := c.Nodes[0], c.Nodes[1]
+	c.Start(first)
+	c.WaitUp(first)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, binary, "--config", second.config, "http").CombinedOutput()
+	out, err := exec.CommandContext(ctx, binary, "--config", second.Config, "http").CombinedOutput()
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit, "the second service must exit non-zero: %s", out)
 	msg := strings.TrimSpace(string(out))
@@ -48,15 +46,15 @@ func TestSQLiteOneServicePerFile(t *testing.T) {
 	require.Contains(t, msg, data)
 	require.Contains(t, msg, "SQLite is single-node")
 
-	cliOut, err := exec.CommandContext(ctx, binary, "--config", second.config, "-c", "leader").CombinedOutput()
+	cliOut, err := exec.CommandContext(ctx, binary, "--config", second.Config, "-c", "leader").CombinedOutput()
 	require.NoError(t, err, "a CLI command runs next to the service: %s", cliOut)
-	require.Contains(t, string(cliOut), first.token)
+	require.Contains(t, string(cliOut), first.Token)
 
-	c.kill9(first)
-	c.start(second)
-	c.waitUp(second)
-	c.eventually(10*time.Second, "the new service leads", func() bool {
-		l := c.httpLeaders()
+	first.Kill9(t)
+	c.Start(second)
+	c.WaitUp(second)
+	c.Eventually(10*time.Second, "the new service leads", func() bool {
+		l := c.HTTPLeaders()
 		return len(l) == 1 && l[0] == second
 	})
 }
