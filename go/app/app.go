@@ -9,16 +9,22 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/codegangsta/cli"
 	"github.com/outbrain/golib/log"
 
 	"orchestrator/go/config"
+	"orchestrator/go/inst"
 )
 
 // Run is the whole program: it parses args, runs the service or one CLI
 // command, and returns the exit code.
 func Run(args []string, version string, stdout, stderr io.Writer) int {
+	if err := validArgs(args); err != nil {
+		fmt.Fprintln(stderr, "orchestrator:", err)
+		return 1
+	}
 	code := 0
 	a := cli.NewApp()
 	a.Name = "orchestrator"
@@ -35,6 +41,23 @@ func Run(args []string, version string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return code
+}
+
+// validArgs refuses arguments that are not UTF-8: names, owners and
+// reasons are stored as UTF-8 text, and the backend would refuse them
+// only half-way through a command.
+func validArgs(args []string) error {
+	for i, arg := range args {
+		if i == 0 || utf8.ValidString(arg) {
+			continue
+		}
+		what := fmt.Sprintf("argument %d", i)
+		if prev := args[i-1]; i > 1 && strings.HasPrefix(prev, "-") {
+			what = "the value of " + strings.ToValidUTF8(prev, "?")
+		}
+		return fmt.Errorf("%w: %s is not valid UTF-8", inst.ErrBadRequest, what)
+	}
+	return nil
 }
 
 func globalFlags() []cli.Flag {

@@ -114,6 +114,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"-c", "begin-maintenance", "-i", "nosuch.invalid:3306", "--owner", "x'); DROP TABLE audit; --", "--reason", "\xff\xfe"},
 		{"-c", "set-cluster-alias", "-i", "nosuch.invalid:3306", "--alias", big},
 		{"-c", "relocate", "-i", mi, "-d", "127.0.0.1:0"},
+		{"-c", "begin-downtime", "-i", mi, "--owner", "\xff\xfe", "--reason", "y"},
+		{"-c", "begin-maintenance", "-i", mi, "--owner", "x", "--reason", "\xc3\x28"},
 	}
 	for _, args := range clis {
 		f.requireCLIError(args...)
@@ -149,4 +151,5 @@ func (f *fixture) requireCLIError(args ...string) {
 	require.NotContains(f.T, msg, "\n", "%s: a one-line reason, got %q", shown, msg)
 	require.NotContains(f.T, msg, "panic", shown)
 	require.Less(f.T, len(msg), 1000, "%s: %q", shown, msg)
+	require.NotContains(f.T, msg, "Error 1", "%s: a reason of ours, not the backend's: %q", shown, msg)
 }

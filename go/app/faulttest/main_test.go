@@ -7,11 +7,9 @@
 package faulttest
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
-	"orchestrator/go/testutil/sandbox"
 	"orchestrator/go/testutil/service"
 )
 
@@ -19,18 +17,4 @@ import (
 // afterwards).
 var binary string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "orchestrator-faulttest-*")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "faulttest:", err)
-		os.Exit(1)
-	}
-	binary, err = service.Build(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "faulttest:", err)
-		os.Exit(1)
-	}
-	code := sandbox.Main(m, sandbox.Options{WithBackend: true})
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(service.Main(m, &binary)) }
