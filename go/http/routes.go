@@ -8,7 +8,7 @@ import (
 func (s *Server) routeTable() []Route {
 	var all []Route
 	for _, group := range [][]Route{s.statusRoutes(), s.instanceRoutes(), s.clusterRoutes(), s.topologyRoutes(),
-		s.auditRoutes(), s.recoveryRoutes(), s.miscRoutes(), s.uiRoutes(), s.unsupportedRoutes(), s.maintenanceRoutes()} {
+		s.auditRoutes(), s.recoveryRoutes(), s.miscRoutes(), s.uiRoutes(), s.unsupportedRoutes(), s.maintenanceRoutes(), s.profileRoutes()} {
 		all = append(all, group...)
 	}
 	return all
