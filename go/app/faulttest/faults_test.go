@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -133,4 +134,64 @@ func TestBackendFaults(t *testing.T) {
 	})
 	f.checkInvariants()
 	s.Check(t)
+}
+
+// TestServerFaultsDuringRecovery: while a master recovery runs (held 2 s
+// in a pre-failover hook), another server dies.
+//
+//   - A replica (kill -9 of replica2): the recovery goes on and promotes
+//     replica1 with replica2 lost.
+//   - The backend (kill -9; started again once the recovery has tried to
+//     record its next step and its end, well within the leader expiry):
+//     the recovery cannot record its steps and stops before changing
+//     anything. It must then be recorded as ended (failed or
+//     interrupted) once the backend is back; it blocks a new attempt
+//     (visible in /api/blocked-recoveries) until acknowledged, after which
+//     the master is recovered once.
+//
+// Throughout: one leader at every sample; afterwards the invariants.
+func TestServerFaultsDuringRecovery(t *testing.T) {
+	cases := []struct {
+		name    string
+		fault   func(f *fixture, leader *service.Node) error
+		aborted bool // the first recovery cannot complete
+	}{
+		{"replica kill -9", func(f *fixture, _ *service.Node) error { return f.sb.Kill(f.sb.Replica2Port) }, false},
+		{"backend kill -9", func(f *fixture, leader *service.Node) error {
+			if err := f.sb.Kill(f.sb.BackendPort); err != nil {
+				return err
+			}
+			f.Eventually(10*time.Second, "the recovery fails to record its end", func() bool {
+				return strings.Contains(leader.LogText(), "ERROR resolve recovery")
+			})
+			return f.sb.StartOne(f.sb.BackendPort)
+		}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 2, slowFailover)
+			s := f.StartSampler()
+			leader := f.Leader()
+			require.NotNil(t, leader)
+			require.NoError(t, f.sb.Kill(f.sb.MasterPort))
+			f.waitRecoveryInProgress()
+			require.NoError(t, tc.fault(f, leader))
+			f.Eventually(30*time.Second, "every recovery ended (successful, failed or interrupted)", func() bool {
+				var n int
+				return f.query(`SELECT COUNT(*) FROM topology_recovery WHERE end_recovery IS NULL`).Scan(&n) == nil && n == 0
+			})
+			if tc.aborted {
+				require.False(t, f.recoveries()[0].Successful)
+				leader := f.WaitLeader(20*time.Second, nil)
+				f.waitBlocked(leader, f.sb.MasterPort)
+				code, body := f.Get(leader, "/api/ack-all-recoveries?comment="+url.QueryEscape("aborted while the backend was down; checked"))
+				require.Equal(t, http.StatusOK, code, string(body))
+			}
+			rec := f.waitRecovery(f.sb.MasterPort, 30*time.Second)
+			require.Contains(t, []int{f.sb.Replica1Port, f.sb.Replica2Port}, rec.SuccessorPort)
+			t.Logf("promoted %d; lost %s", rec.SuccessorPort, rec.LostSlaves)
+			f.checkInvariants()
+			s.Check(t)
+		})
+	}
 }
