@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"orchestrator/go/inst"
 )
@@ -177,9 +178,12 @@ func (c column) value() any {
 // instance columns stay below SQLite's and MySQL's placeholder limits.
 const instanceRowsPerStatement = 200
 
-// WriteInstances stores probe results in one transaction, as multi-row
-// upserts of up to instanceRowsPerStatement rows each (one statement for a
-// typical batch of the poll loop). A key listed twice keeps its last row.
+// WriteInstances stores probe results in one transaction. On MySQL they go
+// as multi-row upserts of up to instanceRowsPerStatement rows each (one
+// round trip for a typical batch of the poll loop); on SQLite, where a
+// statement costs no round trip, as one prepared single-row upsert run per
+// row, which spares parsing a statement of thousands of placeholders for
+// every batch. A key listed twice keeps its last row.
 func (s *Store) WriteInstances(ctx context.Context, instances []*inst.Instance) error {
 	instances = lastPerKey(instances)
 	if len(instances) == 0 {
@@ -192,15 +196,47 @@ func (s *Store) WriteInstances(ctx context.Context, instances []*inst.Instance) 
 		return fmt.Errorf("write instances: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	if s.dialect.Name() == "sqlite3" {
+		err = s.writeInstancesPrepared(c, tx, instances)
+	} else {
+		err = s.writeInstancesMultiRow(c, tx, instances)
+	}
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("write instances: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) writeInstancesMultiRow(ctx context.Context, tx *sql.Tx, instances []*inst.Instance) error {
 	for len(instances) > 0 {
 		n := min(len(instances), instanceRowsPerStatement)
-		if _, err := tx.ExecContext(c, s.instanceUpsert(n), instanceArgs(instances[:n])...); err != nil {
+		if _, err := tx.ExecContext(ctx, s.instanceUpsert(n), instanceArgs(instances[:n])...); err != nil {
 			return fmt.Errorf("write %d instances (first %s): %w", n, instances[0].Key, err)
 		}
 		instances = instances[n:]
 	}
-	if err := tx.Commit(); err != nil {
+	return nil
+}
+
+func (s *Store) writeInstancesPrepared(ctx context.Context, tx *sql.Tx, instances []*inst.Instance) error {
+	stmt, err := s.prepared(ctx, s.instanceUpsert(1))
+	if err != nil {
 		return fmt.Errorf("write instances: %w", err)
+	}
+	txStmt := tx.StmtContext(ctx, stmt)
+	defer txStmt.Close()
+	args := make([]any, 0, len(instanceColumnNames))
+	for _, i := range instances {
+		args = args[:0]
+		for _, col := range instanceColumns(i) {
+			args = append(args, col.value())
+		}
+		if _, err := txStmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("write instance %s: %w", i.Key, err)
+		}
 	}
 	return nil
 }
@@ -275,7 +311,14 @@ type InstanceFilter struct {
 	Key         *inst.InstanceKey
 	ClusterName string
 	MasterKey   *inst.InstanceKey
+	// MastersOnly keeps instances that replicate from nobody (or from a
+	// detached master): exactly those for which inst.Instance.IsMaster holds.
+	MastersOnly bool
 }
+
+// mastersOnly is inst.Instance.IsMaster in SQL: not (master host set, not
+// "_", port set, and a binlog file or GTID in use), or a detached master.
+const mastersOnly = `(NOT (master_host NOT IN ('', '_') AND master_port <> 0 AND (master_log_file <> '' OR oracle_gtid <> 0 OR mariadb_gtid <> 0)) OR master_host LIKE '//%')`
 
 // ReadInstances returns instances, ordered by cluster, depth and key.
 func (s *Store) ReadInstances(ctx context.Context, f InstanceFilter) ([]*inst.Instance, error) {
@@ -292,6 +335,9 @@ func (s *Store) ReadInstances(ctx context.Context, f InstanceFilter) ([]*inst.In
 	if f.MasterKey != nil {
 		where = append(where, "master_host=? AND master_port=?")
 		args = append(args, f.MasterKey.Hostname, f.MasterKey.Port)
+	}
+	if f.MastersOnly {
+		where = append(where, mastersOnly)
 	}
 	q := "SELECT " + strings.Join(instanceColumnNames, ",") + " FROM database_instance"
 	if len(where) > 0 {
@@ -388,6 +434,24 @@ func (s *Store) DueInstanceKeys(ctx context.Context, checkedBefore time.Time) ([
 	}, `SELECT hostname, port FROM database_instance WHERE last_checked IS NULL OR last_checked < ?`, ts(checkedBefore))
 	if err != nil {
 		return nil, fmt.Errorf("read due instances: %w", err)
+	}
+	return out, nil
+}
+
+// ClustersOfHostnamePrefix lists the distinct clusters of instances whose
+// hostname starts with prefix.
+func (s *Store) ClustersOfHostnamePrefix(ctx context.Context, prefix string) ([]string, error) {
+	out := []string{}
+	err := s.queryRows(ctx, func(rows *sql.Rows) error {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return err
+		}
+		out = append(out, name)
+		return nil
+	}, `SELECT DISTINCT cluster_name FROM database_instance WHERE substr(hostname, 1, ?) = ? ORDER BY cluster_name`, utf8.RuneCountInString(prefix), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("read clusters of hostname prefix %q: %w", prefix, err)
 	}
 	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -27,6 +28,9 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	timeout time.Duration
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // statements prepared once, reused on every connection
 }
 
 // Open connects to the configured backend. It does not migrate; call
@@ -125,8 +129,35 @@ func TLSConfig(caFile, certFile, keyFile string, skipVerify bool) (*tls.Config, 
 	return t, nil
 }
 
-// Close releases the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the prepared statements and the connection pool.
+func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for q, st := range s.stmts {
+		_ = st.Close()
+		delete(s.stmts, q)
+	}
+	s.stmtMu.Unlock()
+	return s.db.Close()
+}
+
+// prepared returns query prepared on the pool, preparing it on first use
+// (database/sql prepares it again on each connection that runs it).
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	s.stmts[query] = st
+	return st, nil
+}
 
 // Dialect exposes the SQL dialect.
 func (s *Store) Dialect() Dialect { return s.dialect }
