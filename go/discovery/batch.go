@@ -4,17 +4,22 @@ import (
 	"context"
 	"sync"
 
+	"github.com/outbrain/golib/log"
+
 	"orchestrator/go/inst"
 )
 
 // batchWriter stores probe results with group commit: a probe's write
 // joins whatever other probes are waiting, and one multi-row upsert stores
 // them all. No timer delays a write: the first waiter writes at once, and
-// the ones that arrive meanwhile form the next batch. Each caller returns
-// once its own row is stored (or the batch failed).
+// the ones that arrive meanwhile form the next batch. A Write returns once
+// its own row is stored (or the batch failed); a Submit returns at once
+// unless maxBacklog rows are already waiting, and its failures are logged
+// here.
 type batchWriter struct {
-	write    func(ctx context.Context, instances []*inst.Instance) error
-	maxBatch int
+	write      func(ctx context.Context, instances []*inst.Instance) error
+	maxBatch   int
+	maxBacklog int
 
 	mu       sync.Mutex
 	pending  []pendingWrite
@@ -25,14 +30,39 @@ type batchWriter struct {
 
 type pendingWrite struct {
 	i    *inst.Instance
-	done chan error
+	done chan error // nil for a Submit
 }
 
 func newBatchWriter(write func(context.Context, []*inst.Instance) error, maxBatch int) *batchWriter {
 	if maxBatch <= 0 {
 		maxBatch = 500
 	}
-	return &batchWriter{write: write, maxBatch: maxBatch}
+	return &batchWriter{write: write, maxBatch: maxBatch, maxBacklog: 4 * maxBatch}
+}
+
+// Submit queues i for the next batch without waiting for it to be stored.
+// When the backlog is full it waits like Write, which slows the callers
+// down to what the backend can store.
+func (b *batchWriter) Submit(ctx context.Context, i *inst.Instance) {
+	b.mu.Lock()
+	if len(b.pending) >= b.maxBacklog {
+		b.mu.Unlock()
+		if err := b.Write(ctx, i); err != nil && ctx.Err() == nil {
+			log.Errorf("discovery: store %s: %v", i.Key, err)
+		}
+		return
+	}
+	b.pending = append(b.pending, pendingWrite{i: i})
+	if b.flushing {
+		b.mu.Unlock()
+		return
+	}
+	b.flushing = true
+	b.mu.Unlock()
+	go func() {
+		b.mu.Lock()
+		b.flushLocked(context.WithoutCancel(ctx))
+	}()
 }
 
 // Write stores i, in a batch with other concurrent writes.
@@ -69,8 +99,16 @@ func (b *batchWriter) flushLocked(ctx context.Context) {
 			list[k] = w.i
 		}
 		err := b.write(ctx, list)
+		queued := 0
 		for _, w := range batch {
+			if w.done == nil {
+				queued++
+				continue
+			}
 			w.done <- err
+		}
+		if err != nil && queued > 0 {
+			log.Errorf("discovery: store %d polled instances: %v", queued, err)
 		}
 		b.mu.Lock()
 	}

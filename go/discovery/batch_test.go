@@ -60,6 +60,59 @@ func TestBatchWriterReportsErrorsToEachCaller(t *testing.T) {
 	require.ErrorIs(t, b.Write(context.Background(), instance(1)), boom)
 }
 
+// TestBatchWriterSubmitDoesNotWait: a submitted row is stored without its
+// caller waiting, and a full backlog makes the submitter wait for room.
+func TestBatchWriterSubmitDoesNotWait(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var batches [][]*inst.Instance
+	b := newBatchWriter(func(_ context.Context, list []*inst.Instance) error {
+		<-release
+		mu.Lock()
+		batches = append(batches, list)
+		mu.Unlock()
+		return nil
+	}, 2)
+	ctx := context.Background()
+	for n := 0; n < b.maxBacklog; n++ {
+		b.Submit(ctx, instance(n)) // below the backlog bound: returns at once
+	}
+	for nb, _ := b.counts(); nb == 0; nb, _ = b.counts() {
+		time.Sleep(time.Millisecond) // the first batch (2 rows) is being written
+	}
+	b.Submit(ctx, instance(b.maxBacklog))
+	b.Submit(ctx, instance(b.maxBacklog+1)) // the backlog is full now
+	full := make(chan struct{})
+	go func() { b.Submit(ctx, instance(100)); close(full) }()
+	select {
+	case <-full:
+		t.Fatal("Submit with a full backlog returned before anything was stored")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-full
+	for stored := 0; stored < b.maxBacklog+3; {
+		time.Sleep(time.Millisecond)
+		mu.Lock()
+		stored = 0
+		for _, list := range batches {
+			stored += len(list)
+		}
+		mu.Unlock()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	stored := map[string]bool{}
+	for _, list := range batches {
+		require.LessOrEqual(t, len(list), 2)
+		for _, i := range list {
+			stored[i.Key.Hostname] = true
+		}
+	}
+	require.Len(t, stored, b.maxBacklog+3)
+	require.True(t, stored["db100"])
+}
+
 func TestBackoffDoublesUpToTheBound(t *testing.T) {
 	poll := 5 * time.Second
 	got := []time.Duration{}

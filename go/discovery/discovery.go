@@ -148,7 +148,20 @@ func (d *Discoverer) Probe(ctx context.Context, key inst.InstanceKey) (*inst.Ins
 		return nil, errInFlight{key}
 	}
 	defer d.end(key)
-	return d.probeAndStore(ctx, key)
+	return d.probeAndStore(ctx, key, true)
+}
+
+// poll is the poll loop's probe: like Probe, but the result is handed to
+// the batch writer without waiting for it to be stored (unless the
+// instance moved, see probeAndStore), so a worker is free for the next
+// server while the backend writes.
+func (d *Discoverer) poll(ctx context.Context, key inst.InstanceKey) error {
+	if !d.begin(key) {
+		return errInFlight{key}
+	}
+	defer d.end(key)
+	_, err := d.probeAndStore(ctx, key, false)
+	return err
 }
 
 type errInFlight struct{ key inst.InstanceKey }
@@ -183,7 +196,11 @@ func (d *Discoverer) probeTimeout() time.Duration {
 	return t
 }
 
-func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+// probeAndStore probes key and stores the result; wait=false only queues
+// the write, except for an instance whose cluster or depth changed: that
+// one is stored before its descendants are updated, so no queued row of
+// its own can land after them.
+func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey, wait bool) (*inst.Instance, error) {
 	pctx, cancel := context.WithTimeout(ctx, d.probeTimeout())
 	defer cancel()
 	started := time.Now()
@@ -204,8 +221,12 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := d.writer.Write(ctx, i); err != nil {
-		return nil, err
+	if wait || moved {
+		if err := d.writer.Write(ctx, i); err != nil {
+			return nil, err
+		}
+	} else {
+		d.writer.Submit(ctx, i)
 	}
 	d.remember(i)
 	if moved {

@@ -78,7 +78,7 @@ func (d *Discoverer) worker(ctx context.Context, queue chan inst.InstanceKey) {
 			if !d.due(key) {
 				continue
 			}
-			if _, err := d.Probe(ctx, key); err != nil && ctx.Err() == nil {
+			if err := d.poll(ctx, key); err != nil && ctx.Err() == nil {
 				log.Debugf("discovery: %v", err)
 			}
 		}
