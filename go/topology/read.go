@@ -137,32 +137,36 @@ func (r *Reader) ResolveCluster(ctx context.Context, hint string) (string, error
 	if hint == "" {
 		return "", fmt.Errorf("%w: empty cluster hint", inst.ErrBadRequest)
 	}
-	all, err := r.Instances(ctx, backend.InstanceFilter{})
+	// Narrow queries, not a read of every instance: this runs for every
+	// cluster request.
+	names, err := r.store.ClusterNames(ctx)
 	if err != nil {
 		return "", err
 	}
-	for _, i := range all {
-		if i.ClusterName == hint {
-			return i.ClusterName, nil
-		}
+	if slices.Contains(names, hint) {
+		return hint, nil
 	}
-	for _, i := range all {
-		if i.ClusterAlias == hint {
-			return i.ClusterName, nil
+	aliases, err := r.store.ClusterAliases(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, name := range names {
+		if aliases[name] == hint {
+			return name, nil
 		}
 	}
 	if key, err := inst.ParseInstanceKey(hint, r.cfg.DefaultInstancePort); err == nil {
-		for _, i := range all {
-			if i.Key == key {
-				return i.ClusterName, nil
-			}
+		list, err := r.store.ReadInstances(ctx, backend.InstanceFilter{Key: &key})
+		if err != nil {
+			return "", err
+		}
+		if len(list) > 0 {
+			return list[0].ClusterName, nil
 		}
 	}
-	var matches []string
-	for _, i := range all {
-		if strings.HasPrefix(i.Key.Hostname, hint) && !slices.Contains(matches, i.ClusterName) {
-			matches = append(matches, i.ClusterName)
-		}
+	matches, err := r.store.ClustersOfHostnamePrefix(ctx, hint)
+	if err != nil {
+		return "", err
 	}
 	if len(matches) == 1 {
 		return matches[0], nil
