@@ -3,6 +3,7 @@ package recovery
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"time"
 
@@ -46,17 +47,18 @@ func (rc *Recoverer) Run(ctx context.Context) {
 	// to at most a quarter of the time (event-driven checks of one cluster
 	// and watched masters keep detection fast).
 	var nextFull time.Time
+	recorded := map[inst.InstanceKey]string{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case cluster := <-rc.trigger:
-			rc.Check(ctx, cluster)
+			rc.check(ctx, cluster, recorded)
 		case now := <-tick.C:
 			if now.Before(nextFull) {
 				continue
 			}
-			rc.Check(ctx, "")
+			rc.check(ctx, "", recorded)
 			nextFull = now.Add(3 * time.Since(now))
 		case <-maint.C:
 			rc.maintain(ctx)
@@ -68,6 +70,13 @@ func (rc *Recoverer) Run(ctx context.Context) {
 // that confirm or clear a suspicion (then analyses again once), and acts
 // on what it finds.
 func (rc *Recoverer) Check(ctx context.Context, cluster string) {
+	rc.check(ctx, cluster, map[inst.InstanceKey]string{})
+}
+
+// check is Check with the codes this loop last recorded: only changed
+// codes are handed to the store, and a check that changed none does not
+// read the stored analysis of the whole fleet.
+func (rc *Recoverer) check(ctx context.Context, cluster string, recorded map[inst.InstanceKey]string) {
 	entries, err := rc.Analyze(ctx, cluster, true)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -80,13 +89,7 @@ func (rc *Recoverer) Check(ctx context.Context, cluster string) {
 			return
 		}
 	}
-	codes := map[inst.InstanceKey]string{}
-	for _, e := range entries {
-		codes[e.AnalyzedInstanceKey] = string(e.Analysis)
-	}
-	if err := rc.d.Store.RecordAnalysis(ctx, codes); err != nil && ctx.Err() == nil {
-		log.Errorf("%v", err)
-	}
+	rc.recordAnalysis(ctx, entries, recorded)
 	for _, e := range entries {
 		if e.Analysis == analysis.NoProblem || e.SkippableDueToDowntime {
 			continue
@@ -96,6 +99,27 @@ func (rc *Recoverer) Check(ctx context.Context, cluster string) {
 			go rc.automated(ctx, e)
 		}
 	}
+}
+
+// recordAnalysis stores the codes that differ from what this loop last
+// recorded, and remembers them once stored.
+func (rc *Recoverer) recordAnalysis(ctx context.Context, entries []analysis.ReplicationAnalysis, recorded map[inst.InstanceKey]string) {
+	changed := map[inst.InstanceKey]string{}
+	for _, e := range entries {
+		if code := string(e.Analysis); recorded[e.AnalyzedInstanceKey] != code {
+			changed[e.AnalyzedInstanceKey] = code
+		}
+	}
+	if len(changed) == 0 {
+		return
+	}
+	if err := rc.d.Store.RecordAnalysis(ctx, changed); err != nil {
+		if ctx.Err() == nil {
+			log.Errorf("%v", err)
+		}
+		return
+	}
+	maps.Copy(recorded, changed)
 }
 
 // emergent re-probes what an entry's code says would confirm it sooner;

@@ -67,7 +67,7 @@ func (rc *Recoverer) watchMasters(ctx context.Context) {
 // from nobody) with their cluster names.
 func (rc *Recoverer) currentMasters(ctx context.Context) map[inst.InstanceKey]string {
 	out := map[inst.InstanceKey]string{}
-	list, err := rc.d.Reader.Instances(ctx, backend.InstanceFilter{})
+	list, err := rc.d.Reader.Instances(ctx, backend.InstanceFilter{MastersOnly: true})
 	if err != nil {
 		return out
 	}
