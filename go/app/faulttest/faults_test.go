@@ -62,6 +62,16 @@ func (f *fixture) waitRecoveryInProgress() {
 	})
 }
 
+// waitAllEnded waits up to 30 s for every recovery row to have ended
+// (successful, failed or interrupted).
+func (f *fixture) waitAllEnded() {
+	f.T.Helper()
+	f.Eventually(30*time.Second, "every recovery ended (successful, failed or interrupted)", func() bool {
+		var n int
+		return f.query(`SELECT COUNT(*) FROM topology_recovery WHERE end_recovery IS NULL`).Scan(&n) == nil && n == 0
+	})
+}
+
 // TestLeaderFaultsDuringRecovery: the master dies and, while its recovery
 // runs (held 2 s in a pre-failover hook), the leader node is killed
 // (kill -9) or stopped (SIGSTOP, resumed after another node took over).
@@ -128,10 +138,7 @@ func TestBackendFaults(t *testing.T) {
 	require.NoError(t, f.sb.Resume(f.sb.BackendPort))
 	f.WaitLeader(20*time.Second, nil)
 	f.waitRecovery(f.sb.MasterPort, 60*time.Second)
-	f.Eventually(30*time.Second, "every recovery ended or interrupted", func() bool {
-		var n int
-		return f.query(`SELECT COUNT(*) FROM topology_recovery WHERE end_recovery IS NULL`).Scan(&n) == nil && n == 0
-	})
+	f.waitAllEnded()
 	f.checkInvariants()
 	s.Check(t)
 }
@@ -176,10 +183,7 @@ func TestServerFaultsDuringRecovery(t *testing.T) {
 			require.NoError(t, f.sb.Kill(f.sb.MasterPort))
 			f.waitRecoveryInProgress()
 			require.NoError(t, tc.fault(f, leader))
-			f.Eventually(30*time.Second, "every recovery ended (successful, failed or interrupted)", func() bool {
-				var n int
-				return f.query(`SELECT COUNT(*) FROM topology_recovery WHERE end_recovery IS NULL`).Scan(&n) == nil && n == 0
-			})
+			f.waitAllEnded()
 			if tc.aborted {
 				require.False(t, f.recoveries()[0].Successful)
 				leader := f.WaitLeader(20*time.Second, nil)
