@@ -194,7 +194,7 @@ func (rc *Recoverer) automated(ctx context.Context, e analysis.ReplicationAnalys
 	switch {
 	case err == nil:
 		log.Infof("recovered %s (%s): new master/successor %s", e.AnalyzedInstanceKey, e.Analysis, r.SuccessorKey)
-	case errors.Is(err, ErrLocked), IsNotAttempted(err):
+	case errors.Is(err, ErrLocked), errors.Is(err, ErrBlocked), IsNotAttempted(err):
 		log.Debugf("no recovery of %s: %v", e.AnalyzedInstanceKey, err)
 	default:
 		log.Errorf("recovery of %s: %v", e.AnalyzedInstanceKey, err)
@@ -204,6 +204,7 @@ func (rc *Recoverer) automated(ctx context.Context, e analysis.ReplicationAnalys
 // maintain ends expired detection and recovery periods, marks recoveries
 // of vanished nodes as interrupted, and revisits recent failovers.
 func (rc *Recoverer) maintain(ctx context.Context) {
+	rc.flushUnresolved(ctx)
 	period := time.Duration(rc.d.Config.FailureDetectionPeriodBlockMinutes) * time.Minute
 	if period <= 0 {
 		period = detectionPeriod

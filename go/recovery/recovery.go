@@ -41,13 +41,17 @@ type Recoverer struct {
 	trigger chan string // cluster names to check now ("" = all)
 	mu      sync.Mutex
 	busy    map[string]bool // clusters with a recovery running in this process
+	// unresolved: outcomes not yet written (backend down when the recovery
+	// ended), written again by the loop.
+	unresolved map[string]backend.RecoveryRow
 	// OnRecovery, when set, is called after every recovery ends (metrics).
 	OnRecovery func(r *TopologyRecovery)
 }
 
 // New builds a Recoverer.
 func New(d Deps) *Recoverer {
-	return &Recoverer{d: d, stalls: newStallTracker(), trigger: make(chan string, 64), busy: map[string]bool{}}
+	return &Recoverer{d: d, stalls: newStallTracker(), trigger: make(chan string, 64), busy: map[string]bool{},
+		unresolved: map[string]backend.RecoveryRow{}}
 }
 
 // Recovery kinds (TopologyRecovery.Type).

@@ -124,15 +124,59 @@ func (rc *Recoverer) resolve(ctx context.Context, r *TopologyRecovery) {
 	if r.Id == 0 {
 		return
 	}
-	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*stepTimeout)
-	defer cancel()
 	row := rc.toRow(r)
 	row.EndRecovery = time.Now()
-	if err := rc.d.Store.ResolveRecovery(c, &row); err != nil {
-		log.Errorf("%v", err)
+	if err := rc.writeResolution(ctx, row); err != nil {
+		log.Errorf("resolve recovery %s: %v; kept to write again when the backend answers", r.UID, err)
+		rc.mu.Lock()
+		rc.unresolved[row.UID] = row
+		rc.mu.Unlock()
 	}
 	if rc.OnRecovery != nil {
 		rc.OnRecovery(r)
+	}
+}
+
+// resolveAttempts and resolveRetry bound writing a recovery's outcome
+// inline (the backend may be restarting).
+const (
+	resolveAttempts = 3
+	resolveRetry    = time.Second
+)
+
+// writeResolution writes a recovery's outcome, retrying a few times.
+func (rc *Recoverer) writeResolution(ctx context.Context, row backend.RecoveryRow) error {
+	var err error
+	for n := 0; n < resolveAttempts; n++ {
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*stepTimeout)
+		err = rc.d.Store.ResolveRecovery(c, &row)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		time.Sleep(resolveRetry)
+	}
+	return err
+}
+
+// flushUnresolved writes again the outcomes that could not be written
+// when their recovery ended, so that no recovery stays open (and blocks
+// its cluster) because the backend was briefly down.
+func (rc *Recoverer) flushUnresolved(ctx context.Context) {
+	rc.mu.Lock()
+	rows := make([]backend.RecoveryRow, 0, len(rc.unresolved))
+	for _, row := range rc.unresolved {
+		rows = append(rows, row)
+	}
+	rc.mu.Unlock()
+	for _, row := range rows {
+		if err := rc.d.Store.ResolveRecovery(ctx, &row); err != nil {
+			return
+		}
+		log.Infof("recovery %s: outcome written after the backend came back", row.UID)
+		rc.mu.Lock()
+		delete(rc.unresolved, row.UID)
+		rc.mu.Unlock()
 	}
 }
 
