@@ -17,6 +17,7 @@ type Fleet struct {
 	mu      sync.RWMutex
 	servers map[string]*Server
 	order   []*Server
+	killers []func(*Server) // run after a server is killed (its connections close)
 }
 
 // NewFleet links servers into a fleet: each Master names another server
@@ -159,13 +160,33 @@ const (
 	FaultStartReplica Fault = "start-replica" // START SLAVE
 )
 
-// Apply changes one server's state.
+// onKill registers fn to run after a server is killed, outside the lock.
+func (f *Fleet) onKill(fn func(*Server)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.killers = append(f.killers, fn)
+}
+
+// Apply changes one server's state. Killing a server also resets its open
+// connections, as the death of the server process does.
 func (f *Fleet) Apply(addr string, fault Fault, seconds int64) error {
+	killed, killers, err := f.apply(addr, fault, seconds)
+	if killed != nil {
+		for _, fn := range killers {
+			fn(killed)
+		}
+	}
+	return err
+}
+
+// apply changes the state under the lock; it returns the server it killed
+// and the callbacks to run for that.
+func (f *Fleet) apply(addr string, fault Fault, seconds int64) (*Server, []func(*Server), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, ok := f.servers[addr]
 	if !ok {
-		return fmt.Errorf("no simulated server %s", addr)
+		return nil, nil, fmt.Errorf("no simulated server %s", addr)
 	}
 	now := time.Now()
 	switch fault {
@@ -174,6 +195,7 @@ func (f *Fleet) Apply(addr string, fault Fault, seconds int64) error {
 			s.frozenTrx = s.trx(now)
 			s.Killed = true
 		}
+		return s, f.killers, nil
 	case FaultRevive:
 		s.Killed = false
 	case FaultHang:
@@ -188,15 +210,15 @@ func (f *Fleet) Apply(addr string, fault Fault, seconds int64) error {
 		}
 	case FaultLag:
 		if seconds < 0 {
-			return fmt.Errorf("lag must not be negative")
+			return nil, nil, fmt.Errorf("lag must not be negative")
 		}
 		s.LagSeconds = seconds
 	case FaultStopIO, FaultStopSQL, FaultStartReplica:
-		return s.replicationControl(fault, now)
+		return nil, nil, s.replicationControl(fault, now)
 	default:
-		return fmt.Errorf("unknown fault %q", fault)
+		return nil, nil, fmt.Errorf("unknown fault %q", fault)
 	}
-	return nil
+	return nil, nil, nil
 }
 
 func (s *Server) replicationControl(fault Fault, now time.Time) error {

@@ -21,7 +21,7 @@ type Simulator struct {
 	listeners []net.Listener
 	wg        sync.WaitGroup
 	connID    atomic.Uint32
-	conns     sync.Map // net.Conn -> struct{}
+	conns     sync.Map // net.Conn -> *Server
 	queries   atomic.Uint64
 	closing   chan struct{}
 }
@@ -47,6 +47,7 @@ func Listen(fleet *Fleet, bind string) (*Simulator, error) {
 }
 
 func (sim *Simulator) start() {
+	sim.fleet.onKill(sim.dropConns)
 	for _, l := range sim.listeners {
 		sim.wg.Add(1)
 		go sim.accept(l)
@@ -135,6 +136,17 @@ func (sim *Simulator) accept(l net.Listener) {
 	}
 }
 
+// dropConns resets every open connection to s, as the death of a server
+// process does.
+func (sim *Simulator) dropConns(s *Server) {
+	sim.conns.Range(func(k, v any) bool {
+		if v.(*Server) == s {
+			refuse(k.(net.Conn))
+		}
+		return true
+	})
+}
+
 // refuse closes a connection with a reset, as close as a listener can get
 // to "connection refused".
 func refuse(c net.Conn) {
@@ -155,7 +167,7 @@ func (sim *Simulator) serve(c net.Conn) {
 		refuse(c)
 		return
 	}
-	sim.conns.Store(c, struct{}{})
+	sim.conns.Store(c, s)
 	defer sim.conns.Delete(c)
 	defer c.Close()
 	if !sim.waitHang(s) {
@@ -184,7 +196,7 @@ func (sim *Simulator) serve(c net.Conn) {
 		case comPing, comInitDB:
 			err = p.writePacket(okPacket(statusAutocommit))
 		case comQuery:
-			err = sim.query(p, s, string(pkt[1:]))
+			err = sim.query(c, p, s, string(pkt[1:]))
 		default:
 			err = p.writePacket(errPacket(&sqlError{1047, "08S01", "Unknown command"}))
 		}
@@ -234,13 +246,23 @@ func (sim *Simulator) handshake(p *packetConn, s *Server) error {
 
 // query answers a COM_QUERY of one or several statements: one result per
 // statement, stopping at the first error as a real server does.
-func (sim *Simulator) query(p *packetConn, s *Server, q string) error {
+func (sim *Simulator) query(c net.Conn, p *packetConn, s *Server, q string) error {
 	stmts := splitStatements(q)
 	if len(stmts) == 0 {
 		return p.writePacket(errPacket(&sqlError{1065, "42000", "Query was empty"}))
 	}
 	for i, stmt := range stmts {
 		sim.queries.Add(1)
+		if d, ok := sleepSeconds(stmt); ok {
+			rs, err := sleep(c, p, d)
+			if err != nil {
+				return err
+			}
+			if err := p.writeResult(rs, i < len(stmts)-1); err != nil {
+				return err
+			}
+			continue
+		}
 		rs, serr := sim.fleet.answer(s, stmt)
 		if serr != nil {
 			return p.writePacket(errPacket(serr))
