@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -64,6 +65,7 @@ type service struct {
 	elector   *election.Elector
 	server    *orchttp.Server
 	listener  net.Listener
+	tls       *tls.Config // nil: plain HTTP
 	grab      bool
 	discovery bool
 	leader    *leaderWork
@@ -77,6 +79,10 @@ func newService(e *Env, grab, discovery bool) (*service, error) {
 		}
 		e.closers = append(e.closers, release)
 	}
+	tlsCfg, err := orchttp.TLSConfig(e.Config)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := listen(e.Config.ListenAddress, e.Config.ListenSocket)
 	if err != nil {
 		return nil, err
@@ -86,7 +92,7 @@ func newService(e *Env, grab, discovery bool) (*service, error) {
 		_ = ln.Close()
 		return nil, err
 	}
-	s := &service{env: e, store: store, listener: ln, grab: grab, discovery: discovery}
+	s := &service{env: e, store: store, listener: ln, tls: tlsCfg, grab: grab, discovery: discovery}
 	bn := backend.Node{Hostname: e.hostname, Token: e.token, AppVersion: e.Version, ExtraInfo: "http", DBBackend: store.Describe(e.Config)}
 	s.leader = newLeaderWork(e, discovery)
 	s.elector = election.New(store, bn, e.Config.HealthPoll(), e.Config.ActiveNodeExpire(), s.leader.setLeader)
@@ -131,7 +137,7 @@ func (s *service) deps() (orchttp.Deps, error) {
 // elector deletes its row so that another node takes over at its next tick
 // instead of waiting for the expiry; then in-flight requests finish.
 func (s *service) run(ctx context.Context) error {
-	srv := &nethttp.Server{Handler: s.server, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := orchttp.NewHTTPServer(s.server, s.tls)
 	electCtx, stopElection := context.WithCancel(context.WithoutCancel(ctx))
 	leadCtx, stopLeading := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopElection()
@@ -140,8 +146,12 @@ func (s *service) run(ctx context.Context) error {
 	go func() { defer close(elected); s.elector.Run(electCtx, s.grab) }()
 	go func() { defer close(led); s.leader.run(leadCtx, s.elector) }()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(s.listener) }()
-	log.Infof("orchestrator listening on %s", s.listener.Addr())
+	go func() { errc <- orchttp.Serve(srv, s.listener) }()
+	scheme := "http"
+	if s.tls != nil {
+		scheme = "https"
+	}
+	log.Infof("orchestrator listening on %s (%s)", s.listener.Addr(), scheme)
 	var err error
 	select {
 	case <-ctx.Done():

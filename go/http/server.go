@@ -135,6 +135,10 @@ func (s *Server) build() http.Handler {
 			writeJSON(w, http.StatusRequestURITooLong, Envelope{Code: "ERROR", Message: "request too long"})
 			return
 		}
+		if err := s.checkOU(r); err != nil {
+			writeJSON(w, http.StatusUnauthorized, Envelope{Code: "ERROR", Message: err.Error()})
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		m.ServeHTTP(w, r)
 	})
