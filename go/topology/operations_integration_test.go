@@ -119,7 +119,8 @@ func TestPurgeBinaryLogs(t *testing.T) {
 
 	_, err = f.op.StartReplica(ctx, f.r2)
 	require.NoError(t, err)
-	f.requireFlows(t, f.r2)
+	f.requireFlows(t, f.r2) // a row in the newest log read by every replica:
+	f.requireFlows(t, f.r1) // no dump thread holds an older log open
 	_, err = f.op.PurgeBinaryLogs(ctx, f.master, newest, false)
 	require.NoError(t, err)
 	first := strings.Fields(strings.SplitN(f.sqlValue(t, f.master.Port, "SHOW BINARY LOGS"), "\n", 2)[0])[0]

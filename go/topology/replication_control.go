@@ -192,7 +192,7 @@ func (o *Operator) PurgeBinaryLogs(ctx context.Context, key inst.InstanceKey, fi
 	}
 	return o.control(ctx, "purge-binary-logs", key, false, func(ctx context.Context, _ *inst.Instance) error {
 		if force {
-			return o.ap.PurgeBinaryLogsTo(ctx, key, file)
+			return o.purgeAndCheck(ctx, key, file)
 		}
 		listed, err := o.reader.Replicas(ctx, key)
 		if err != nil {
@@ -208,6 +208,22 @@ func (o *Operator) PurgeBinaryLogs(ctx context.Context, key inst.InstanceKey, fi
 				return refused("replica %s still needs %s (it has read up to %s); use force", r.Key, r.ReadBinlogCoordinates.LogFile, r.ReadBinlogCoordinates)
 			}
 		}
-		return o.ap.PurgeBinaryLogsTo(ctx, key, file)
+		return o.purgeAndCheck(ctx, key, file)
 	})
+}
+
+// purgeAndCheck purges and then checks the older logs are gone: the server
+// silently keeps a log that a replica's dump thread still has open.
+func (o *Operator) purgeAndCheck(ctx context.Context, key inst.InstanceKey, file string) error {
+	if err := o.ap.PurgeBinaryLogsTo(ctx, key, file); err != nil {
+		return err
+	}
+	logs, err := o.in.BinaryLogs(ctx, key)
+	if err != nil {
+		return err
+	}
+	if len(logs) > 0 && (inst.BinlogCoordinates{LogFile: logs[0]}).SmallerThan(inst.BinlogCoordinates{LogFile: file}) {
+		return refused("%s kept %s: a replica is still reading it; try again once replicas have moved on", key, logs[0])
+	}
+	return nil
 }
