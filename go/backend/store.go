@@ -61,6 +61,9 @@ func Open(ctx context.Context, cfg *config.Config) (*Store, error) {
 		db.SetMaxOpenConns(cfg.MySQLOrchestratorMaxPoolConnections)
 		db.SetMaxIdleConns(16)
 		db.SetConnMaxLifetime(time.Minute)
+		// A burst (a failover, a load spike) must not leave connections
+		// idle on the shared backend for a minute.
+		db.SetConnMaxIdleTime(10 * time.Second)
 		s.db, s.dialect = db, mysqlDialect{}
 	default:
 		return nil, fmt.Errorf("backend: unsupported BackendDB %q", cfg.BackendDB)
