@@ -1,6 +1,8 @@
 package http
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -28,15 +30,35 @@ func APIDocs(routes []Route) string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", rt.Path, params, mutates, shape, strings.ReplaceAll(rt.Doc, "|", `\|`))
 	}
+	writeExamples(&b, sorted)
 	b.WriteString(apiTail)
 	return b.String()
+}
+
+// writeExamples renders the example responses of docs_examples.go, in
+// route order.
+func writeExamples(b *strings.Builder, sorted []Route) {
+	b.WriteString("\n## Example responses\n\nTaken from a service watching the sandbox (`script/demo`); Instance objects are shortened to a few fields. " +
+		"An error, e.g. `/api/instance/nosuch/3306` (404):\n\n```json\n" +
+		`{"Code": "ERROR", "Message": "Cannot read instance nosuch:3306: instance nosuch:3306 is unknown: not found", "Details": null}` + "\n```\n")
+	for _, rt := range sorted {
+		ex, ok := exampleFor(rt.Path)
+		if !ok {
+			continue
+		}
+		var out bytes.Buffer
+		if err := json.Indent(&out, []byte(ex), "", "  "); err != nil {
+			out.WriteString(ex)
+		}
+		fmt.Fprintf(b, "\n### `%s`\n\n```json\n%s\n```\n", rt.Path, out.String())
+	}
 }
 
 const apiRules = "Every route answers `GET` (as upstream's), under `URLPrefix` when configured; a trailing `/` is ignored. " +
 	"Routes marked *envelope* answer `{\"Code\": \"OK\"|\"ERROR\", \"Message\": text, \"Details\": value}`; *bare JSON* routes answer the value itself " +
 	"when they succeed and the envelope when they fail. Errors use 4xx statuses for the caller's mistakes " +
 	"(400 bad input, 401 not authenticated, 403 read-only mode or not a power user, 404 unknown instance or cluster, 409 locked or refused) " +
-	"and 5xx only for server faults; clients should test `Code`.\n\n" +
+	"and 5xx only for server faults; clients should test `Code`. `/api/openapi.json` describes the same routes as an OpenAPI 3 document.\n\n" +
 	"`:host/:port` is an instance key. `:clusterHint` is a cluster name, an alias, or any instance of the cluster as `host:port`. " +
 	"Routes that change state are refused with 403 when `ReadOnly` is set, and need a power user: with `AuthenticationMethod` " +
 	"`basic` the configured `HTTPAuthUser`; with `multi` the same user, while user `readonly` (any password) may only read; with `proxy` " +

@@ -82,7 +82,7 @@ type Server struct {
 // New builds the server and its routes.
 func New(cfg *config.Config, deps Deps) *Server {
 	s := &Server{cfg: cfg, deps: deps, metrics: newMetrics(), resolver: newResolver(cfg)}
-	s.routes = s.routeTable()
+	s.routes = append(s.routeTable(), s.openAPIRoutes()...)
 	s.mux = s.build()
 	return s
 }
