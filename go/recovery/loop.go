@@ -22,13 +22,10 @@ const (
 )
 
 // Trigger asks the loop to check a cluster now ("" = all); discovery calls
-// it when a probe suggests a failure. It never blocks.
-func (rc *Recoverer) Trigger(cluster string) {
-	select {
-	case rc.trigger <- cluster:
-	default:
-	}
-}
+// it when a probe suggests a failure. It never blocks, and no trigger is
+// lost: clusters triggered while the loop is busy are checked next, once
+// each.
+func (rc *Recoverer) Trigger(cluster string) { rc.trigger.add(cluster) }
 
 // Run is the leader's detection and recovery loop: every second, and at
 // once when triggered, it analyses, registers detections, runs detection
@@ -52,8 +49,15 @@ func (rc *Recoverer) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case cluster := <-rc.trigger:
-			rc.check(ctx, cluster, recorded)
+		case <-rc.trigger.ready:
+			all, clusters := rc.trigger.take()
+			if all {
+				rc.check(ctx, "", recorded)
+				continue
+			}
+			for _, cluster := range clusters {
+				rc.check(ctx, cluster, recorded)
+			}
 		case now := <-tick.C:
 			if now.Before(nextFull) {
 				continue

@@ -38,7 +38,7 @@ type Deps struct {
 type Recoverer struct {
 	d       Deps
 	stalls  *stallTracker
-	trigger chan string // cluster names to check now ("" = all)
+	trigger *pendingChecks // clusters to check now
 	mu      sync.Mutex
 	busy    map[string]bool // clusters with a recovery running in this process
 	// unresolved: outcomes not yet written (backend down when the recovery
@@ -50,7 +50,7 @@ type Recoverer struct {
 
 // New builds a Recoverer.
 func New(d Deps) *Recoverer {
-	return &Recoverer{d: d, stalls: newStallTracker(), trigger: make(chan string, 64), busy: map[string]bool{},
+	return &Recoverer{d: d, stalls: newStallTracker(), trigger: newPendingChecks(), busy: map[string]bool{},
 		unresolved: map[string]backend.RecoveryRow{}}
 }
 

@@ -2,6 +2,7 @@ package recovery
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"orchestrator/go/backend"
 	"orchestrator/go/inst"
+	"orchestrator/go/mysql"
 )
 
 const (
@@ -81,7 +83,8 @@ func (rc *Recoverer) currentMasters(ctx context.Context) map[inst.InstanceKey]st
 
 // watch holds a connection to one master; when it breaks, the master is
 // probed now and its cluster checked, then the watch pauses for a poll
-// interval before reconnecting.
+// interval before reconnecting. A server that answers the watch with an
+// error of its own is alive: the watch only pauses and tries again.
 func (rc *Recoverer) watch(ctx context.Context, key inst.InstanceKey, cluster string) {
 	for ctx.Err() == nil {
 		err := rc.d.Hold(ctx, key, watchHold)
@@ -91,9 +94,13 @@ func (rc *Recoverer) watch(ctx context.Context, key inst.InstanceKey, cluster st
 		if err == nil {
 			continue
 		}
-		log.Debugf("watched connection to %s broke: %v", key, err)
-		_ = rc.fresh(ctx, key)
-		rc.Trigger(cluster)
+		if errors.Is(err, mysql.ErrWatchAnswered) {
+			log.Debugf("master %s cannot be watched: %v", key, err)
+		} else {
+			log.Debugf("watched connection to %s broke: %v", key, err)
+			_ = rc.fresh(ctx, key)
+			rc.Trigger(cluster)
+		}
 		select {
 		case <-ctx.Done():
 			return
