@@ -70,18 +70,19 @@ var errForbidden = errors.New("forbidden")
 
 // Server is the HTTP front end.
 type Server struct {
-	cfg      *config.Config
-	deps     Deps
-	routes   []Route
-	router   martini.Router
-	mux      http.Handler
-	metrics  *Metrics
-	resolver *resolver
+	cfg       *config.Config
+	deps      Deps
+	routes    []Route
+	router    martini.Router
+	mux       http.Handler
+	metrics   *Metrics
+	resolver  *resolver
+	coalescer *coalescer
 }
 
 // New builds the server and its routes.
 func New(cfg *config.Config, deps Deps) *Server {
-	s := &Server{cfg: cfg, deps: deps, metrics: newMetrics(), resolver: newResolver(cfg)}
+	s := &Server{cfg: cfg, deps: deps, metrics: newMetrics(), resolver: newResolver(cfg), coalescer: newCoalescer()}
 	s.routes = append(s.routeTable(), s.openAPIRoutes()...)
 	s.mux = s.build()
 	return s
@@ -210,9 +211,7 @@ func (s *Server) respond(rt Route, params martini.Params, req *http.Request, ren
 		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: err.Error()})
 		return statusOf(err)
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), 5*time.Minute)
-	defer cancel()
-	details, message, err := rt.Handler(&Request{Ctx: ctx, Params: params, HTTP: req, User: user})
+	details, message, err := s.call(rt, params, req, user)
 	if err != nil {
 		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: s.redact(err.Error()), Details: details})
 		return statusOf(err)
@@ -228,6 +227,27 @@ func (s *Server) respond(rt Route, params martini.Params, req *http.Request, ren
 	}
 	ren.JSON(http.StatusOK, Envelope{Code: "OK", Message: message, Details: details})
 	return http.StatusOK
+}
+
+// call runs the route's handler. Reads are coalesced (see coalescer): the
+// shared call is not cancelled by one caller going away, only by its
+// timeout. Text routes (metrics, profiles) and the header echo always run
+// on their own.
+func (s *Server) call(rt Route, params martini.Params, req *http.Request, user string) (any, string, error) {
+	run := func(parent context.Context) func() (any, string, error) {
+		return func() (any, string, error) {
+			ctx, cancel := context.WithTimeout(parent, 5*time.Minute)
+			defer cancel()
+			return rt.Handler(&Request{Ctx: ctx, Params: params, HTTP: req, User: user})
+		}
+	}
+	if rt.Mutates {
+		defer s.coalescer.mutated()
+	}
+	if rt.Mutates || isRawRoute(rt.Path) || rt.Path == "/api/headers" { // headers: the answer depends on more than the URL
+		return run(req.Context())()
+	}
+	return s.coalescer.do(rt.Path+"\x00"+req.URL.RequestURI()+"\x00"+user, run(context.WithoutCancel(req.Context())))
 }
 
 // statusOf maps error kinds to HTTP statuses, in one place.
