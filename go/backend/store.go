@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite" // the embedded backend
 
 	"orchestrator/go/config"
+	"orchestrator/go/metrics"
 )
 
 // Store is a handle on the backend database.
@@ -31,12 +32,17 @@ type Store struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // statements prepared once, reused on every connection
+
+	latency *metrics.Histogram // of the statements run through exec, queryRows and count
 }
+
+// QueryLatency is the distribution of backend statement durations.
+func (s *Store) QueryLatency() metrics.Snapshot { return s.latency.Snapshot() }
 
 // Open connects to the configured backend. It does not migrate; call
 // Migrate (or EnsureSchema) for that.
 func Open(ctx context.Context, cfg *config.Config) (*Store, error) {
-	s := &Store{timeout: cfg.BackendQueryTimeout()}
+	s := &Store{timeout: cfg.BackendQueryTimeout(), latency: metrics.NewHistogram()}
 	if s.timeout <= 0 {
 		s.timeout = 10 * time.Second
 	}
@@ -175,8 +181,11 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	c, cancel := s.ctx(ctx)
 	defer cancel()
+	defer s.observe(time.Now())
 	return s.db.ExecContext(c, query, args...)
 }
+
+func (s *Store) observe(started time.Time) { s.latency.Observe(time.Since(started)) }
 
 // affected runs a statement and returns the number of rows it changed.
 func (s *Store) affected(ctx context.Context, query string, args ...any) (int64, error) {
@@ -191,6 +200,7 @@ func (s *Store) affected(ctx context.Context, query string, args ...any) (int64,
 func (s *Store) queryRows(ctx context.Context, scan func(*sql.Rows) error, query string, args ...any) error {
 	c, cancel := s.ctx(ctx)
 	defer cancel()
+	defer s.observe(time.Now())
 	rows, err := s.db.QueryContext(c, query, args...)
 	if err != nil {
 		return err
@@ -208,6 +218,7 @@ func (s *Store) queryRows(ctx context.Context, scan func(*sql.Rows) error, query
 func (s *Store) count(ctx context.Context, query string, args ...any) (int64, error) {
 	c, cancel := s.ctx(ctx)
 	defer cancel()
+	defer s.observe(time.Now())
 	var n sql.NullInt64
 	err := s.db.QueryRowContext(c, query, args...).Scan(&n)
 	return n.Int64, err

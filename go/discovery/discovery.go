@@ -14,6 +14,7 @@ import (
 	"orchestrator/go/backend"
 	"orchestrator/go/config"
 	"orchestrator/go/inst"
+	"orchestrator/go/metrics"
 	"orchestrator/go/mysql"
 )
 
@@ -49,6 +50,7 @@ type Discoverer struct {
 	placed    map[inst.InstanceKey]placement // last stored cluster/depth per instance
 	onProblem func(clusterName string)
 	stats     Stats
+	latency   *metrics.Histogram
 }
 
 // Stats are counters for metrics and benchmarks.
@@ -61,6 +63,8 @@ type Stats struct {
 	// BackedOff counts polls skipped because the instance was failing and
 	// its back-off had not expired.
 	BackedOff int64
+	// ProbeLatency is the distribution of probe durations (ok and failed).
+	ProbeLatency metrics.Snapshot
 }
 
 type ignoreFilters struct{ all, masters, replicas inst.HostnameFilters }
@@ -81,6 +85,7 @@ func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
 		inflight: map[inst.InstanceKey]bool{}, queued: map[inst.InstanceKey]bool{}, failures: map[inst.InstanceKey]int{},
 		retryAt: map[inst.InstanceKey]time.Time{}, lastProbe: map[inst.InstanceKey]time.Time{}, placed: map[inst.InstanceKey]placement{},
 		onProblem: func(string) {},
+		latency:   metrics.NewHistogram(),
 	}
 	d.writer = newBatchWriter(store.WriteInstances, 0)
 	return d
@@ -96,6 +101,7 @@ func (d *Discoverer) Stats() Stats {
 	st := d.stats
 	d.mu.Unlock()
 	st.WriteBatches, st.RowsWritten = d.writer.counts()
+	st.ProbeLatency = d.latency.Snapshot()
 	return st
 }
 
@@ -206,6 +212,7 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey, wa
 	started := time.Now()
 	i, err := d.probe(pctx, key)
 	latency := time.Since(started)
+	d.latency.Observe(latency)
 	if err != nil {
 		d.recordFailure(ctx, key, err, latency)
 		return nil, err

@@ -59,6 +59,9 @@ func TestDiscoverFindsWholeTopology(t *testing.T) {
 	list, err := r.reader.Cluster(ctx, r.key(r.sb.MasterPort).String())
 	require.NoError(t, err)
 	require.Len(t, list, 4)
+	lat := r.d.Stats().ProbeLatency
+	require.GreaterOrEqual(t, lat.Count, int64(4), "every probe is timed")
+	require.Equal(t, lat.Count, lat.Buckets[len(lat.Buckets)-1], "loopback probes take under 10 s")
 	byPort := map[int]*inst.Instance{}
 	for _, i := range list {
 		byPort[i.Key.Port] = i

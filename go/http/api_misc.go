@@ -301,7 +301,9 @@ func (s *Server) gauges(r *Request) gauges {
 	if s.deps.Discoverer != nil {
 		st := s.deps.Discoverer.Stats()
 		g.probesOK, g.probesFailed, g.probeSeconds = st.ProbesOK, st.ProbesFailed, st.TotalLatency.Seconds()
+		g.probeLatency = st.ProbeLatency
 	}
+	g.queryLatency = s.deps.Store.QueryLatency()
 	keys, err := s.deps.Store.InstanceKeys(r.Ctx)
 	g.instances, g.instancesErr = int64(len(keys)), err != nil
 	return g

@@ -207,9 +207,11 @@ func TestMetrics(t *testing.T) {
 		`orchestrator_is_leader 0`,
 		`orchestrator_recoveries_total{type="MasterRecovery",outcome="success"} 1`,
 		`orchestrator_discovery_probes_total{result="ok"} 0`,
+		`orchestrator_backend_query_duration_seconds_bucket{le="+Inf"}`,
 	} {
 		require.Contains(t, text, want)
 	}
+	require.NotContains(t, text, "orchestrator_backend_query_duration_seconds_count 0\n", "backend statements are timed")
 	_, m, _ := get(t, s, "/api/debug/metrics", "", "")
 	require.EqualValues(t, 3, m["InstancesKnown"])
 	require.EqualValues(t, 1, m["Recoveries"].(map[string]any)["MasterRecovery:success"])

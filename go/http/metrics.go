@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"orchestrator/go/metrics"
 )
 
 // latencyBuckets are the upper bounds (seconds) of the request latency
@@ -80,6 +82,19 @@ type gauges struct {
 	probesOK, probesFailed int64
 	probeSeconds           float64
 	instancesErr           bool
+	probeLatency           metrics.Snapshot // every probe's duration
+	queryLatency           metrics.Snapshot // backend statements
+}
+
+// histogram writes one Prometheus histogram family.
+func histogram(b *strings.Builder, name, help string, s metrics.Snapshot) {
+	fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name)
+	for n, le := range metrics.LatencyBounds {
+		if n < len(s.Buckets) {
+			fmt.Fprintf(b, "%s_bucket{le=\"%g\"} %d\n", name, le, s.Buckets[n])
+		}
+	}
+	fmt.Fprintf(b, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %g\n%s_count %d\n", name, s.Count, name, s.Sum, name, s.Count)
 }
 
 func (m *Metrics) snapshot(g gauges) MetricsSnapshot {
@@ -130,8 +145,8 @@ func (m *Metrics) prometheus(g gauges) string {
 
 	family("orchestrator_discovery_probes_total", "counter", "Instance probes by result.")
 	fmt.Fprintf(&b, "orchestrator_discovery_probes_total{result=\"ok\"} %d\norchestrator_discovery_probes_total{result=\"failed\"} %d\n", g.probesOK, g.probesFailed)
-	family("orchestrator_discovery_probe_duration_seconds", "summary", "Time spent probing instances.")
-	fmt.Fprintf(&b, "orchestrator_discovery_probe_duration_seconds_sum %g\norchestrator_discovery_probe_duration_seconds_count %d\n", g.probeSeconds, g.probesOK+g.probesFailed)
+	histogram(&b, "orchestrator_discovery_probe_duration_seconds", "Duration of instance probes (ok and failed).", g.probeLatency)
+	histogram(&b, "orchestrator_backend_query_duration_seconds", "Duration of backend statements.", g.queryLatency)
 	if !g.instancesErr {
 		family("orchestrator_instances_known", "gauge", "Instances in the backend.")
 		fmt.Fprintf(&b, "orchestrator_instances_known %d\n", g.instances)
