@@ -3,8 +3,8 @@ package recovery
 import (
 	"context"
 	"errors"
-	"maps"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/outbrain/golib/log"
@@ -37,35 +37,68 @@ func (rc *Recoverer) Run(ctx context.Context) {
 	maint := time.NewTicker(maintenancePoll)
 	defer maint.Stop()
 	rc.maintain(ctx)
-	watched := make(chan struct{})
-	go func() { defer close(watched); rc.watchMasters(ctx) }()
-	defer func() { <-watched }()
-	// A full check reads every instance; on a large fleet it is spaced out
-	// to at most a quarter of the time (event-driven checks of one cluster
-	// and watched masters keep detection fast).
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1)
+	go func() { defer wg.Done(); rc.watchMasters(ctx) }()
+	// A full check reads every instance and takes seconds on a large
+	// fleet: it runs beside the loop (one at a time), spaced out to at most
+	// a quarter of the time, so triggered checks of one cluster (watched
+	// masters, failed probes) never wait for it.
+	record := newAnalysisRecord()
 	var nextFull time.Time
-	recorded := map[inst.InstanceKey]string{}
+	fullDone := make(chan time.Duration, 1)
+	fullRunning, fullAgain := false, false
+	full := func() {
+		fullRunning, fullAgain = true, false
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started := time.Now()
+			rc.check(ctx, "", record)
+			fullDone <- time.Since(started)
+		}()
+	}
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
 	for {
+		var due bool
 		select {
 		case <-ctx.Done():
 			return
 		case <-rc.trigger.ready:
-			all, clusters := rc.trigger.take()
-			if all {
-				rc.check(ctx, "", recorded)
-				continue
-			}
-			for _, cluster := range clusters {
-				rc.check(ctx, cluster, recorded)
+			due = true
+		case <-retry.C:
+			due = true
+		case took := <-fullDone:
+			fullRunning = false
+			nextFull = time.Now().Add(3 * took)
+			if fullAgain {
+				full()
 			}
 		case now := <-tick.C:
-			if now.Before(nextFull) {
-				continue
+			if !fullRunning && !now.Before(nextFull) {
+				full()
 			}
-			rc.check(ctx, "", recorded)
-			nextFull = now.Add(3 * time.Since(now))
 		case <-maint.C:
 			rc.maintain(ctx)
+		}
+		if !due {
+			continue
+		}
+		all, clusters, wait := rc.trigger.take(time.Now())
+		if all {
+			if fullRunning {
+				fullAgain = true
+			} else {
+				full()
+			}
+		}
+		for _, cluster := range clusters {
+			rc.check(ctx, cluster, record)
+		}
+		if wait > 0 {
+			retry.Reset(wait)
 		}
 	}
 }
@@ -74,13 +107,14 @@ func (rc *Recoverer) Run(ctx context.Context) {
 // that confirm or clear a suspicion (then analyses again once), and acts
 // on what it finds.
 func (rc *Recoverer) Check(ctx context.Context, cluster string) {
-	rc.check(ctx, cluster, map[inst.InstanceKey]string{})
+	rc.check(ctx, cluster, newAnalysisRecord())
 }
 
-// check is Check with the codes this loop last recorded: only changed
+// check is Check with the codes the loop last recorded: only changed
 // codes are handed to the store, and a check that changed none does not
-// read the stored analysis of the whole fleet.
-func (rc *Recoverer) check(ctx context.Context, cluster string, recorded map[inst.InstanceKey]string) {
+// write.
+func (rc *Recoverer) check(ctx context.Context, cluster string, record *analysisRecord) {
+	t := newStopwatch()
 	entries, err := rc.Analyze(ctx, cluster, true)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -88,42 +122,38 @@ func (rc *Recoverer) check(ctx context.Context, cluster string, recorded map[ins
 		}
 		return
 	}
+	t.lap("analysis")
 	if rc.emergent(ctx, entries) {
+		t.lap("re-probes")
 		if entries, err = rc.Analyze(ctx, cluster, true); err != nil {
 			return
 		}
+		t.lap("re-analysis")
 	}
-	rc.recordAnalysis(ctx, entries, recorded)
+	record.store(entries, t.start, func(changed map[inst.InstanceKey]string) error {
+		err := rc.d.Store.RecordAnalysis(ctx, changed)
+		if err != nil && ctx.Err() == nil {
+			log.Errorf("%v", err)
+		}
+		return err
+	})
+	t.lap("record")
+	var problems []string
 	for _, e := range entries {
 		if e.Analysis == analysis.NoProblem || e.SkippableDueToDowntime {
 			continue
 		}
+		problems = append(problems, e.AnalyzedInstanceKey.String()+" "+string(e.Analysis))
 		rc.detect(ctx, e)
 		if e.IsActionableRecovery && kindOf(e.Analysis) != "" {
 			go rc.automated(ctx, e)
 		}
 	}
-}
-
-// recordAnalysis stores the codes that differ from what this loop last
-// recorded, and remembers them once stored.
-func (rc *Recoverer) recordAnalysis(ctx context.Context, entries []analysis.ReplicationAnalysis, recorded map[inst.InstanceKey]string) {
-	changed := map[inst.InstanceKey]string{}
-	for _, e := range entries {
-		if code := string(e.Analysis); recorded[e.AnalyzedInstanceKey] != code {
-			changed[e.AnalyzedInstanceKey] = code
-		}
+	t.lap("detect")
+	if cluster == "" {
+		cluster = "every cluster"
 	}
-	if len(changed) == 0 {
-		return
-	}
-	if err := rc.d.Store.RecordAnalysis(ctx, changed); err != nil {
-		if ctx.Err() == nil {
-			log.Errorf("%v", err)
-		}
-		return
-	}
-	maps.Copy(recorded, changed)
+	log.Debugf("check of %s: %d problems %v; took %s", cluster, len(problems), problems[:min(len(problems), 5)], t)
 }
 
 // emergent re-probes what an entry's code says would confirm it sooner;

@@ -97,9 +97,11 @@ func (rc *Recoverer) watch(ctx context.Context, key inst.InstanceKey, cluster st
 		if errors.Is(err, mysql.ErrWatchAnswered) {
 			log.Debugf("master %s cannot be watched: %v", key, err)
 		} else {
-			log.Debugf("watched connection to %s broke: %v", key, err)
-			_ = rc.fresh(ctx, key)
+			broke := time.Now()
+			perr := rc.fresh(ctx, key)
 			rc.Trigger(cluster)
+			log.Debugf("watched connection to %s broke (%v); re-probed in %v (%v), cluster %s triggered", key, err,
+				time.Since(broke).Round(time.Millisecond), perr, cluster)
 		}
 		select {
 		case <-ctx.Done():
