@@ -13,7 +13,7 @@ import (
 // way, so the newest analysis of a cluster wins: entries from a check that
 // started before the last stored check of their cluster are not stored.
 type analysisRecord struct {
-	mu      sync.Mutex // held while storing, so stores do not interleave
+	mu      sync.Mutex
 	codes   map[inst.InstanceKey]string
 	started map[string]time.Time // per cluster: start of the check last stored
 }
@@ -23,29 +23,40 @@ func newAnalysisRecord() *analysisRecord {
 }
 
 // store hands write the codes of a check started at started that differ
-// from those stored, leaving out clusters a newer check has stored since,
-// and remembers them once written. Nothing changed: write is not called.
+// from those stored, leaving out clusters a newer check has stored since.
+// The codes count as stored while write runs (outside the lock: a large
+// write must not hold up a check of one cluster), and are forgotten if it
+// fails, so the next check writes them again. Nothing changed: write is not
+// called.
 func (r *analysisRecord) store(entries []analysis.ReplicationAnalysis, started time.Time, write func(map[inst.InstanceKey]string) error) {
+	changed := r.claim(entries, started)
+	if len(changed) == 0 || write(changed) == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, code := range changed {
+		if r.codes[k] == code {
+			delete(r.codes, k)
+		}
+	}
+}
+
+// claim returns the changed codes and marks them stored.
+func (r *analysisRecord) claim(entries []analysis.ReplicationAnalysis, started time.Time) map[inst.InstanceKey]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	changed := map[inst.InstanceKey]string{}
 	for _, e := range entries {
-		if r.started[e.ClusterDetails.ClusterName].After(started) {
+		c := e.ClusterDetails.ClusterName
+		if r.started[c].After(started) {
 			continue
 		}
+		r.started[c] = started
 		if code := string(e.Analysis); r.codes[e.AnalyzedInstanceKey] != code {
 			changed[e.AnalyzedInstanceKey] = code
+			r.codes[e.AnalyzedInstanceKey] = code
 		}
 	}
-	if len(changed) > 0 && write(changed) != nil {
-		return
-	}
-	for k, code := range changed {
-		r.codes[k] = code
-	}
-	for _, e := range entries {
-		if c := e.ClusterDetails.ClusterName; !r.started[c].After(started) {
-			r.started[c] = started
-		}
-	}
+	return changed
 }
