@@ -61,11 +61,19 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate to version %d: %w", v, err)
 		}
 	}
+	if s.dialect.Name() == "sqlite3" {
+		// Every pending migration in the one immediate transaction that
+		// holds the lock: another process waits, then sees them all.
+		if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+			return fmt.Errorf("migrate: commit: %w", err)
+		}
+	}
 	return nil
 }
 
 // lockSchema serialises migrations: GET_LOCK on MySQL, an immediate
-// transaction on SQLite (which also makes the DDL atomic).
+// transaction on SQLite (which also makes the DDL atomic; Migrate commits
+// it, the unlock rolls back whatever was not committed).
 func (s *Store) lockSchema(ctx context.Context, conn *sql.Conn) (func(), error) {
 	if s.dialect.Name() == "mysql" {
 		var got sql.NullInt64
@@ -91,16 +99,6 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, v int) error
 			return fmt.Errorf("%.80s...: %w", stmt, err)
 		}
 	}
-	if _, err := conn.ExecContext(ctx, `INSERT INTO orchestrator_db_deployments (deployed_version, deployed_timestamp) VALUES (?, ?)`, v, ts(time.Now())); err != nil {
-		return err
-	}
-	if s.dialect.Name() == "sqlite3" {
-		// Commit this step and open the next immediate transaction.
-		if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
-			return err
-		}
-		_, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`)
-		return err
-	}
-	return nil
+	_, err := conn.ExecContext(ctx, `INSERT INTO orchestrator_db_deployments (deployed_version, deployed_timestamp) VALUES (?, ?)`, v, ts(time.Now()))
+	return err
 }
