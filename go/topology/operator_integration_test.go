@@ -93,6 +93,7 @@ func (f *fixture) disableGTID(t *testing.T, keys ...inst.InstanceKey) {
 	for _, k := range keys {
 		_, err := f.sb.SQL(k.Port, "STOP SLAVE; CHANGE MASTER TO MASTER_USE_GTID=no; START SLAVE")
 		require.NoError(t, err)
+		require.NoError(t, f.sb.WaitReplicating(context.Background(), k.Port), "%s replicates again", k)
 		_, err = f.disc.Probe(context.Background(), k)
 		require.NoError(t, err)
 	}
