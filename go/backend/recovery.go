@@ -107,6 +107,21 @@ func (s *Store) ResolveRecovery(ctx context.Context, r *RecoveryRow) error {
 	return nil
 }
 
+// RecordPromotionIntent notes, before a recovery promotes successor, that
+// it is about to: an interrupted recovery that had come this far must
+// keep blocking its cluster (it may have changed the topology), one that
+// had not need not.
+func (s *Store) RecordPromotionIntent(ctx context.Context, uid string, successor inst.InstanceKey) error {
+	n, err := s.affected(ctx, `UPDATE topology_recovery SET successor_hostname=?, successor_port=? WHERE uid=?`, successor.Hostname, successor.Port, uid)
+	if err == nil && n == 0 {
+		err = ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("record the promotion of %s by recovery %s: %w", successor, uid, err)
+	}
+	return nil
+}
+
 // SetRecoveryDataSafety replaces a recovery's data-safety report.
 func (s *Store) SetRecoveryDataSafety(ctx context.Context, uid, report string) error {
 	if _, err := s.exec(ctx, `UPDATE topology_recovery SET data_safety=? WHERE uid=?`, report, uid); err != nil {
@@ -279,9 +294,12 @@ func (s *Store) AckRecoveries(ctx context.Context, q RecoveryQuery, by, comment 
 
 // BlockingRecovery returns the recovery that blocks a new one on key in
 // cluster: unacknowledged, started within block, and either in the same
-// cluster or having promoted key itself. ErrNoRows when none.
+// cluster or having promoted key itself. A recovery interrupted before it
+// recorded the intent to promote changed nothing and does not block.
+// ErrNoRows when none.
 func (s *Store) BlockingRecovery(ctx context.Context, cluster string, key inst.InstanceKey, block time.Duration) (RecoveryRow, error) {
 	rows, err := s.readRecoveriesWhere(ctx, `in_active_period=1 AND acknowledged=0 AND start_active_period >= ?
+		AND NOT (interrupted=1 AND successor_hostname='')
 		AND (cluster_name=? OR (successor_hostname=? AND successor_port=?)) ORDER BY recovery_id DESC LIMIT 1`,
 		ts(time.Now().Add(-block)), cluster, key.Hostname, key.Port)
 	if err != nil {

@@ -146,6 +146,12 @@ func (rc *Recoverer) planOnly(ctx context.Context, r *TopologyRecovery, cand *in
 // graceful takeover); then checks it answers.
 func (rc *Recoverer) promote(ctx context.Context, r *TopologyRecovery, cand *inst.Instance, graceful bool) error {
 	r.participate(cand.Key)
+	if r.Id != 0 {
+		// Nothing is promoted that is not recorded first.
+		if err := rc.d.Store.RecordPromotionIntent(ctx, r.UID, cand.Key); err != nil {
+			return err
+		}
+	}
 	if rc.d.Config.ApplyMySQLPromotionAfterMasterFailover || graceful {
 		if err := rc.d.Applier.StopReplication(ctx, cand.Key); err != nil {
 			return err

@@ -76,9 +76,9 @@ func (f *fixture) waitAllEnded() {
 // runs (held 2 s in a pre-failover hook), the leader node is killed
 // (kill -9) or stopped (SIGSTOP, resumed after another node took over).
 // The new leader records the cut-short recovery as interrupted at once
-// and releases its lock; anti-flapping then blocks a second attempt
-// (visible in /api/blocked-recoveries) until it is acknowledged, after
-// which the master is recovered exactly once. Throughout: one leader at
+// and releases its lock; having been cut short before it recorded any
+// promotion, it does not block: the new leader recovers the master
+// exactly once, with no acknowledgement needed. Throughout: one leader at
 // every sample; afterwards replication running everywhere.
 func TestLeaderFaultsDuringRecovery(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP} {
@@ -96,15 +96,12 @@ func TestLeaderFaultsDuringRecovery(t *testing.T) {
 			}
 			f.Eventually(10*time.Second, "the cut-short recovery is recorded as interrupted", func() bool {
 				rows := f.recoveries()
-				return len(rows) == 1 && rows[0].Interrupted && rows[0].Ended && !rows[0].Successful
+				return len(rows) >= 1 && rows[0].Interrupted && rows[0].Ended && !rows[0].Successful
 			})
-			f.waitBlocked(next, f.sb.MasterPort)
-			code, body := f.Get(next, "/api/ack-all-recoveries?comment="+url.QueryEscape("interrupted by a leader fault; checked"))
-			require.Equal(t, http.StatusOK, code, string(body))
 			rec := f.waitRecovery(f.sb.MasterPort, 30*time.Second)
 			t.Logf("promoted %d; new leader %s", rec.SuccessorPort, next.Name)
 			rows := f.checkInvariants()
-			require.Len(t, rows, 2, "the interrupted recovery and the one after the acknowledgement: %+v", rows)
+			require.Len(t, rows, 2, "the interrupted recovery and the new leader's: %+v", rows)
 			s.Check(t)
 		})
 	}
