@@ -73,6 +73,7 @@ func topologyCommands() []Command {
 		{Name: "gtid-errant-reset-master", Section: repl, Help: "remove -i's errant GTIDs from its history with RESET MASTER (refused when it has replicas)", Needs: id, Run: O((*topology.Operator).GTIDErrantResetMaster)},
 		{Name: "gtid-errant-inject-empty", Section: repl, Help: "commit -i's errant GTIDs as empty transactions on the master (Oracle GTID only)", Needs: id, Run: O((*topology.Operator).GTIDErrantInjectEmpty)},
 		{Name: "delay-replication", Section: repl, Help: "set MASTER_DELAY to --duration (whole seconds, e.g. 30s, 5m)", Needs: id, Run: onEachKey(delayReplication)},
+		{Name: "master-pos-wait", Section: repl, Help: "wait until -i has executed its master's binary log up to --binlog file:pos (bounded by the topology read timeout)", Needs: id, Run: cliMasterPosWait},
 		{Name: "restart-replica-statements", Section: repl, Help: "print the statements that run --statement with replication stopped and restore the running threads", Needs: id, Aliases: []string{"restart-slave-statements"}, Run: onEachKey(restartStatements)},
 		{Name: "enable-semi-sync-master", Section: repl, Help: "enable semi-sync on a master", Needs: id, Run: semiSync(true, true)},
 		{Name: "disable-semi-sync-master", Section: repl, Help: "disable semi-sync on a master", Needs: id, Run: semiSync(true, false)},
@@ -331,4 +332,22 @@ func inMaintenance(e *Env, o *topology.Operator, key inst.InstanceKey) ([]string
 		return nil, err
 	}
 	return []string{key.String()}, nil
+}
+
+// cliMasterPosWait waits until -i has executed up to --binlog.
+func cliMasterPosWait(e *Env) error {
+	key, err := e.InstanceKey()
+	if err != nil {
+		return err
+	}
+	coords, err := inst.ParseBinlogCoordinates(e.Flags.Binlog)
+	seq := coords.LogFile[strings.LastIndex(coords.LogFile, ".")+1:]
+	if err != nil || !strings.Contains(e.Flags.Binlog, ":") || seq == "" || strings.Trim(seq, "0123456789") != "" {
+		return fmt.Errorf("%w: master-pos-wait needs --binlog file:pos, got %q", inst.ErrBadRequest, e.Flags.Binlog)
+	}
+	if err := e.Applier().WaitForCoordinates(e.Ctx, key, coords); err != nil {
+		return err
+	}
+	e.println(key.String())
+	return nil
 }

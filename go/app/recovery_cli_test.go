@@ -50,3 +50,22 @@ func TestCLIRecovery(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestCLIMasterPosWait: master-pos-wait returns once the replica executed
+// the master's current position; a missing or bad --binlog is refused.
+func TestCLIMasterPosWait(t *testing.T) {
+	c := newCLISandbox(t)
+	sb := sandbox.Current()
+	_, err := sb.SQL(c.masterKey.Port, "CREATE DATABASE IF NOT EXISTS posw; CREATE TABLE IF NOT EXISTS posw.t (n INT); INSERT INTO posw.t VALUES (1)")
+	require.NoError(t, err)
+	status, err := sb.SQL(c.masterKey.Port, "SHOW MASTER STATUS")
+	require.NoError(t, err)
+	f := strings.Fields(status)
+	require.GreaterOrEqual(t, len(f), 2, status)
+	require.Equal(t, []string{c.r2}, c.ok(t, "master-pos-wait", "-i", c.r2, "--binlog", f[0]+":"+f[1]))
+	out, err := sb.SQL(c.r2Key.Port, "SELECT COUNT(*) FROM posw.t")
+	require.NoError(t, err)
+	require.NotEqual(t, "0", out, "the replica executed up to the position")
+	c.fails(t, "--binlog", "master-pos-wait", "-i", c.r2)
+	c.fails(t, "--binlog", "master-pos-wait", "-i", c.r2, "--binlog", "nonsense")
+}
