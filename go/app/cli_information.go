@@ -25,9 +25,9 @@ func informationCommands() []Command {
 		{Name: "topology", Section: s, Help: "print the cluster as an indented tree", Needs: NeedClusterHint, Run: cliTopology(false)},
 		{Name: "topology-tabulated", Section: s, Help: "print the cluster tree with columns separated by |", Needs: NeedClusterHint, Run: cliTopology(true)},
 		{Name: "cluster", Section: s, Help: "print the instances of a cluster", Needs: NeedClusterHint, Run: cliWhichClusterInstances},
-		{Name: "which-cluster", Section: s, Help: "print the cluster name", Needs: NeedClusterHint, Run: cliWhichCluster},
-		{Name: "which-cluster-alias", Section: s, Help: "print the cluster alias", Needs: NeedClusterHint, Run: cliWhichClusterAlias},
-		{Name: "which-cluster-domain", Section: s, Help: "print the cluster domain", Needs: NeedClusterHint, Run: cliWhichClusterDomain},
+		{Name: "which-cluster", Section: s, Help: "print the cluster name", Needs: NeedClusterHint, Run: clusterField(func(i *inst.Instance) string { return i.ClusterName })},
+		{Name: "which-cluster-alias", Section: s, Help: "print the cluster alias", Needs: NeedClusterHint, Run: clusterField(func(i *inst.Instance) string { return i.ClusterAlias })},
+		{Name: "which-cluster-domain", Section: s, Help: "print the cluster domain", Needs: NeedClusterHint, Run: clusterField(func(i *inst.Instance) string { return i.ClusterDomain })},
 		{Name: "which-cluster-master", Section: s, Help: "print the cluster's master", Needs: NeedClusterHint, Run: cliWhichClusterMaster},
 		{Name: "which-cluster-instances", Section: s, Help: "print every instance of the cluster", Needs: NeedClusterHint, Run: cliWhichClusterInstances},
 		{Name: "which-cluster-osc-replicas", Section: s, Help: "print replicas suitable as online-schema-change control replicas", Needs: NeedClusterHint, Aliases: []string{"which-cluster-osc-slaves", "which-cluster-gh-ost-replicas"}, Run: cliOSCReplicas},
@@ -167,31 +167,16 @@ func cliTopology(tabulated bool) func(*Env) error {
 	}
 }
 
-func cliWhichCluster(e *Env) error {
-	list, err := e.cluster()
-	if err != nil {
-		return err
+// clusterField prints one cluster attribute, read from any of its instances.
+func clusterField(field func(*inst.Instance) string) func(*Env) error {
+	return func(e *Env) error {
+		list, err := e.cluster()
+		if err != nil {
+			return err
+		}
+		e.println(field(list[0]))
+		return nil
 	}
-	e.println(list[0].ClusterName)
-	return nil
-}
-
-func cliWhichClusterAlias(e *Env) error {
-	list, err := e.cluster()
-	if err != nil {
-		return err
-	}
-	e.println(list[0].ClusterAlias)
-	return nil
-}
-
-func cliWhichClusterDomain(e *Env) error {
-	list, err := e.cluster()
-	if err != nil {
-		return err
-	}
-	e.println(list[0].ClusterDomain)
-	return nil
 }
 
 func cliWhichClusterMaster(e *Env) error {

@@ -286,9 +286,13 @@ func cliGlobal(disable bool) func(*Env) error {
 		if err := s.SetGlobalRecoveriesDisabled(e.Ctx, disable); err != nil {
 			return err
 		}
-		e.println("OK: global recoveries " + map[bool]string{true: "disabled", false: "enabled"}[disable])
+		printGlobal(e, disable)
 		return nil
 	}
+}
+
+func printGlobal(e *Env, disabled bool) {
+	e.println("OK: global recoveries " + map[bool]string{true: "disabled", false: "enabled"}[disabled])
 }
 
 func cliCheckGlobal(e *Env) error {
@@ -300,7 +304,7 @@ func cliCheckGlobal(e *Env) error {
 	if err != nil {
 		return err
 	}
-	e.println("OK: global recoveries " + map[bool]string{true: "disabled", false: "enabled"}[disabled])
+	printGlobal(e, disabled)
 	return nil
 }
 

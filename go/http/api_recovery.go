@@ -343,10 +343,7 @@ func (s *Server) setGlobalRecoveries(disable bool) Handler {
 		if err := s.deps.Store.SetGlobalRecoveriesDisabled(r.Ctx, disable); err != nil {
 			return nil, "", err
 		}
-		if disable {
-			return "disabled", "Global recoveries disabled", nil
-		}
-		return "enabled", "Global recoveries enabled", nil
+		return globalState(disable)
 	}
 }
 
@@ -355,6 +352,11 @@ func (s *Server) checkGlobalRecoveries(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	return globalState(disabled)
+}
+
+// globalState is the answer naming the global recovery switch's state.
+func globalState(disabled bool) (any, string, error) {
 	if disabled {
 		return "disabled", "Global recoveries disabled", nil
 	}

@@ -50,14 +50,9 @@ func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery,
 			return nil, err
 		}
 	}
-	choice, err := ChooseCandidate(failed, replicas, CandidateOptions{
-		ExplicitCandidate:                    req.Candidate,
-		PromotionIgnoreHostnameFilters:       rc.d.Config.PromotionIgnoreHostnameFilters,
-		PreventCrossDataCenterMasterFailover: rc.d.Config.PreventCrossDataCenterMasterFailover,
-		PreventCrossRegionMasterFailover:     rc.d.Config.PreventCrossRegionMasterFailover,
-		FailMasterPromotionOnLagMinutes:      rc.d.Config.FailMasterPromotionOnLagMinutes,
-		NotDrained:                           notDrained,
-	})
+	o := rc.candidateOptions()
+	o.ExplicitCandidate, o.NotDrained = req.Candidate, notDrained
+	choice, err := ChooseCandidate(failed, replicas, o)
 	for _, line := range choice.Explanation {
 		rc.decide(ctx, r, "%s", line)
 	}

@@ -112,12 +112,7 @@ func (rc *Recoverer) Candidate(ctx context.Context, key inst.InstanceKey) (Candi
 	if err != nil {
 		return CandidateChoice{}, err
 	}
-	choice, err := ChooseCandidate(failed, replicas, CandidateOptions{
-		PromotionIgnoreHostnameFilters:       rc.d.Config.PromotionIgnoreHostnameFilters,
-		PreventCrossDataCenterMasterFailover: rc.d.Config.PreventCrossDataCenterMasterFailover,
-		PreventCrossRegionMasterFailover:     rc.d.Config.PreventCrossRegionMasterFailover,
-		FailMasterPromotionOnLagMinutes:      rc.d.Config.FailMasterPromotionOnLagMinutes,
-	})
+	choice, err := ChooseCandidate(failed, replicas, rc.candidateOptions())
 	if err != nil {
 		return choice, fmt.Errorf("%w: %v", inst.ErrNotFound, err)
 	}

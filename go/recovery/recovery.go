@@ -169,6 +169,17 @@ func keyList(keys []inst.InstanceKey) string {
 	return strings.Join(parts, ",")
 }
 
+// candidateOptions are the configured rules of candidate choice.
+func (rc *Recoverer) candidateOptions() CandidateOptions {
+	c := rc.d.Config
+	return CandidateOptions{
+		PromotionIgnoreHostnameFilters:       c.PromotionIgnoreHostnameFilters,
+		PreventCrossDataCenterMasterFailover: c.PreventCrossDataCenterMasterFailover,
+		PreventCrossRegionMasterFailover:     c.PreventCrossRegionMasterFailover,
+		FailMasterPromotionOnLagMinutes:      c.FailMasterPromotionOnLagMinutes,
+	}
+}
+
 func (rc *Recoverer) drainTimeout() time.Duration {
 	if n := rc.d.Config.RelayLogDrainTimeoutSeconds; n > 0 {
 		return time.Duration(n) * time.Second

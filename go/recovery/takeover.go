@@ -6,20 +6,15 @@ import (
 	"time"
 
 	"orchestrator/go/analysis"
+	"orchestrator/go/backend"
 	"orchestrator/go/inst"
 	"orchestrator/go/mysql"
 )
 
-// clusterMaster resolves a cluster hint (name, alias, or an instance of
-// the cluster) to its single master.
-func (rc *Recoverer) clusterMaster(ctx context.Context, hint string) (*inst.Instance, error) {
-	return rc.d.Reader.ClusterMaster(ctx, hint)
-}
-
 // ForceMasterFailover treats the cluster's master as dead and fails over
 // now, orchestrator choosing the successor.
 func (rc *Recoverer) ForceMasterFailover(ctx context.Context, hint string) (*TopologyRecovery, error) {
-	m, err := rc.clusterMaster(ctx, hint)
+	m, err := rc.d.Reader.ClusterMaster(ctx, hint)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +25,7 @@ func (rc *Recoverer) ForceMasterFailover(ctx context.Context, hint string) (*Top
 // cluster's master, even though the master is fine. The old master is set
 // read-only (best effort) and not repointed.
 func (rc *Recoverer) ForceMasterTakeover(ctx context.Context, hint string, designated inst.InstanceKey) (*TopologyRecovery, error) {
-	m, err := rc.clusterMaster(ctx, hint)
+	m, err := rc.d.Reader.ClusterMaster(ctx, hint)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +46,7 @@ func (rc *Recoverer) ForceMasterTakeover(ctx context.Context, hint string, desig
 // master's only replica, or with auto the best replica by candidate choice.
 // If anything fails before the promotion, the master is made writable again.
 func (rc *Recoverer) GracefulMasterTakeover(ctx context.Context, hint string, designated inst.InstanceKey, auto bool) (*TopologyRecovery, error) {
-	m, err := rc.clusterMaster(ctx, hint)
+	m, err := rc.d.Reader.ClusterMaster(ctx, hint)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +86,7 @@ func (rc *Recoverer) GracefulMasterTakeover(ctx context.Context, hint string, de
 	rc.resolve(ctx, r)
 	if r.Id != 0 {
 		// A planned takeover must never block a later real failover.
-		if _, aerr := rc.d.Store.AckRecoveries(context.WithoutCancel(ctx), backendQueryUID(r.UID), rc.d.Holder.Hostname,
+		if _, aerr := rc.d.Store.AckRecoveries(context.WithoutCancel(ctx), backend.RecoveryQuery{UID: r.UID, All: true}, rc.d.Holder.Hostname,
 			"graceful takeover: acknowledged by itself"); aerr != nil {
 			r.addError(aerr)
 		}
@@ -125,11 +120,10 @@ func (rc *Recoverer) successorFor(m *inst.Instance, replicas []*inst.Instance, d
 	if !auto {
 		return nil, fmt.Errorf("%w: master %s has %d replicas: name the successor (-d) or use graceful-master-takeover-auto", inst.ErrBadRequest, m.Key, len(replicas))
 	}
-	choice, err := ChooseCandidate(m, replicas, CandidateOptions{
-		PromotionIgnoreHostnameFilters:       rc.d.Config.PromotionIgnoreHostnameFilters,
-		PreventCrossDataCenterMasterFailover: rc.d.Config.PreventCrossDataCenterMasterFailover,
-		PreventCrossRegionMasterFailover:     rc.d.Config.PreventCrossRegionMasterFailover,
-	})
+	o := rc.candidateOptions()
+	// The takeover checks lag itself (ReasonableMaintenanceReplicationLagSeconds).
+	o.FailMasterPromotionOnLagMinutes = 0
+	choice, err := ChooseCandidate(m, replicas, o)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", inst.ErrRefused, err)
 	}
