@@ -244,6 +244,3 @@ func fromRow(row backend.RecoveryRow) TopologyRecovery {
 	return r
 }
 
-func backendQueryUID(uid string) backend.RecoveryQuery {
-	return backend.RecoveryQuery{UID: uid, All: true}
-}
