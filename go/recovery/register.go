@@ -243,4 +243,3 @@ func fromRow(row backend.RecoveryRow) TopologyRecovery {
 	}
 	return r
 }
-
