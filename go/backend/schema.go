@@ -307,6 +307,7 @@ var migrations = [][]string{
 		) {{ENGINE}}`,
 		`CREATE INDEX database_instance_pool_pool_idx ON database_instance_pool (pool)`,
 	},
+	3: migrationEquivalence,
 }
 
 // SchemaVersion is the latest migration number.
