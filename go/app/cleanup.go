@@ -8,17 +8,41 @@ import (
 )
 
 // cleanupLoop is the leader's caretaking: expire locks, downtimes,
-// candidates, audit, node health and long-unseen instances.
+// candidates, audit, node health and long-unseen instances every 10 s,
+// and repair operations interrupted by the death of their process every
+// 2 s.
 func (e *Env) cleanupLoop(ctx context.Context) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
+	repair := time.NewTicker(2 * time.Second)
+	defer repair.Stop()
+	e.cleanupOnce(ctx)
 	for {
-		e.cleanupOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			e.cleanupOnce(ctx)
+		case <-repair.C:
+			e.repairInterruptedOperations(ctx)
 		}
+	}
+}
+
+// repairInterruptedOperations: see topology.RepairInterruptedOperations.
+func (e *Env) repairInterruptedOperations(ctx context.Context) {
+	o, err := e.Operator()
+	if err != nil {
+		return
+	}
+	c, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	n, err := o.RepairInterruptedOperations(c)
+	if n > 0 {
+		log.Warningf("cleanup: %d locks of interrupted operations repaired and released (see the audit)", n)
+	}
+	if err != nil {
+		log.Errorf("cleanup interrupted operations: %v", err)
 	}
 }
 
@@ -43,6 +67,9 @@ func (e *Env) cleanupOnce(ctx context.Context) {
 		{"node health", func() (int64, error) { return s.ExpireNodeHealth(ctx, 5*cfg.HealthPollSeconds) }},
 		{"unseen instances", func() (int64, error) {
 			return s.ForgetUnseen(ctx, time.Now().Add(-time.Duration(cfg.UnseenInstanceForgetHours)*time.Hour))
+		}},
+		{"position equivalences", func() (int64, error) {
+			return s.ExpireEquivalences(ctx, time.Now().Add(-time.Duration(cfg.UnseenInstanceForgetHours)*time.Hour))
 		}},
 	}
 	for _, step := range steps {

@@ -27,10 +27,55 @@ type LockHolder struct {
 	Hostname, Token string
 }
 
+// migrationOperationLocks adds what an interrupted operation's lock must
+// say: whether its instance replicated when the operation began.
+var migrationOperationLocks = []string{
+	`ALTER TABLE database_instance_maintenance ADD COLUMN restart_replication TINYINT NOT NULL DEFAULT 0`,
+}
+
+// Two kinds of lock share the table. A maintenance lock taken by a person
+// (begin-maintenance) lasts its explicit duration (explicitly_bounded=1).
+// An operation's lock (explicitly_bounded=0) is a lease: short, renewed
+// by the running operation, released when it ends. A lease that lapsed
+// means the process running the operation died or hung: the lock keeps
+// holding its instance (up to OperationLockGrace) until the leader has
+// repaired what the operation may have left (InterruptedOperationLocks).
+const (
+	boundedByDuration = 1
+	boundedByLease    = 0
+)
+
+// OperationLockGrace is how long a lapsed operation lock keeps holding its
+// instance while no leader repairs it; after that it is released like an
+// expired maintenance lock.
+const OperationLockGrace = 10 * time.Minute
+
+// heldCond selects the rows that still hold their instance; its arguments
+// are heldArgs(now).
+const heldCond = `maintenance_active=1 AND (end_timestamp >= ? OR (explicitly_bounded=0 AND end_timestamp >= ?))`
+
+func heldArgs(now time.Time) []any { return []any{ts(now), ts(now.Add(-OperationLockGrace))} }
+
+// expiredCond selects active rows that no longer hold their instance.
+const expiredCond = `maintenance_active=1 AND end_timestamp < ? AND (explicitly_bounded=1 OR end_timestamp < ?)`
+
 // BeginMaintenance takes the maintenance locks of every key atomically: all
-// or none. A key already locked by someone else fails with inst.ErrLocked,
-// naming the owner and reason. Expired locks are released first.
+// or none, for d. A key already locked by someone else fails with
+// inst.ErrLocked, naming the owner and reason. Expired locks are released
+// first.
 func (s *Store) BeginMaintenance(ctx context.Context, keys []inst.InstanceKey, owner, reason string, d time.Duration, holder LockHolder) ([]int64, error) {
+	return s.beginLocks(ctx, keys, owner, reason, d, holder, boundedByDuration)
+}
+
+// BeginOperationLocks takes an operation's locks on every key (all or
+// none) as a lease of the given length, owned by "orchestrator" with the
+// operation's name as reason. The operation renews them
+// (RenewOperationLocks) and releases them (EndMaintenanceByIDs).
+func (s *Store) BeginOperationLocks(ctx context.Context, keys []inst.InstanceKey, name string, lease time.Duration, holder LockHolder) ([]int64, error) {
+	return s.beginLocks(ctx, keys, "orchestrator", name, lease, holder, boundedByLease)
+}
+
+func (s *Store) beginLocks(ctx context.Context, keys []inst.InstanceKey, owner, reason string, d time.Duration, holder LockHolder, bounded int) ([]int64, error) {
 	c, cancel := s.ctx(ctx)
 	defer cancel()
 	tx, err := s.db.BeginTx(c, nil)
@@ -41,8 +86,8 @@ func (s *Store) BeginMaintenance(ctx context.Context, keys []inst.InstanceKey, o
 	now := time.Now()
 	ids := make([]int64, 0, len(keys))
 	for _, key := range keys {
-		if _, err := tx.ExecContext(c, `UPDATE database_instance_maintenance SET maintenance_active=NULL WHERE hostname=? AND port=? AND maintenance_active=1 AND end_timestamp < ?`,
-			key.Hostname, key.Port, ts(now)); err != nil {
+		if _, err := tx.ExecContext(c, `UPDATE database_instance_maintenance SET maintenance_active=NULL WHERE hostname=? AND port=? AND `+expiredCond,
+			append([]any{key.Hostname, key.Port}, heldArgs(now)...)...); err != nil {
 			return nil, lockError(key, err)
 		}
 		var holderOwner, holderReason string
@@ -54,7 +99,7 @@ func (s *Store) BeginMaintenance(ctx context.Context, keys []inst.InstanceKey, o
 			return nil, lockError(key, err)
 		}
 		res, err := tx.ExecContext(c, `INSERT INTO database_instance_maintenance (hostname, port, maintenance_active, begin_timestamp, end_timestamp, owner, reason, processing_node_hostname, processing_node_token, explicitly_bounded) VALUES (?,?,1,?,?,?,?,?,?,?)`,
-			key.Hostname, key.Port, ts(now), ts(now.Add(d)), owner, reason, holder.Hostname, holder.Token, 1)
+			key.Hostname, key.Port, ts(now), ts(now.Add(d)), owner, reason, holder.Hostname, holder.Token, bounded)
 		if err != nil {
 			return nil, lockError(key, err)
 		}
@@ -110,7 +155,8 @@ func (s *Store) EndMaintenance(ctx context.Context, key inst.InstanceKey) error 
 	return nil
 }
 
-// ActiveMaintenance lists unexpired locks.
+// ActiveMaintenance lists the locks that hold their instance: unexpired,
+// or operation locks awaiting their repair.
 func (s *Store) ActiveMaintenance(ctx context.Context) ([]Maintenance, error) {
 	var out []Maintenance
 	now := time.Now()
@@ -125,14 +171,15 @@ func (s *Store) ActiveMaintenance(ctx context.Context) ([]Maintenance, error) {
 		m.IsActive = true
 		out = append(out, m)
 		return nil
-	}, `SELECT database_instance_maintenance_id, hostname, port, begin_timestamp, end_timestamp, owner, reason FROM database_instance_maintenance WHERE maintenance_active=1 AND end_timestamp >= ? ORDER BY database_instance_maintenance_id`, ts(now))
+	}, `SELECT database_instance_maintenance_id, hostname, port, begin_timestamp, end_timestamp, owner, reason FROM database_instance_maintenance WHERE `+heldCond+` ORDER BY database_instance_maintenance_id`, heldArgs(now)...)
 	if err != nil {
 		return nil, fmt.Errorf("read maintenance: %w", err)
 	}
 	return out, nil
 }
 
-// ExpireMaintenance releases locks past their end time.
+// ExpireMaintenance releases locks past their end time (operation locks
+// past OperationLockGrace: until then the leader repairs them).
 func (s *Store) ExpireMaintenance(ctx context.Context) (int64, error) {
-	return s.affected(ctx, `UPDATE database_instance_maintenance SET maintenance_active=NULL WHERE maintenance_active=1 AND end_timestamp < ?`, ts(time.Now()))
+	return s.affected(ctx, `UPDATE database_instance_maintenance SET maintenance_active=NULL WHERE `+expiredCond, heldArgs(time.Now())...)
 }

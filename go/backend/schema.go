@@ -308,6 +308,7 @@ var migrations = [][]string{
 		`CREATE INDEX database_instance_pool_pool_idx ON database_instance_pool (pool)`,
 	},
 	3: migrationEquivalence,
+	4: migrationOperationLocks,
 }
 
 // SchemaVersion is the latest migration number.

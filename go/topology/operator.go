@@ -40,9 +40,11 @@ func NewOperator(store *backend.Store, reader *Reader, in *mysql.Inspector, ap *
 	return &Operator{store: store, reader: reader, in: in, ap: ap, refresh: refresh, cfg: cfg, holder: holder}
 }
 
-// operationLockDuration bounds how long an operation's maintenance lock
-// lives should the process die before releasing it.
-const operationLockDuration = 10 * time.Minute
+// operationLease is how long an operation's locks live without renewal.
+// The running operation renews them four times per lease; should its
+// process die or hang, they lapse and the leader repairs what it left
+// (RepairInterruptedOperations).
+const operationLease = 10 * time.Second
 
 // replicationWait bounds waiting for threads to run or a replica to catch up.
 const replicationWait = 30 * time.Second
@@ -98,21 +100,33 @@ type operation struct {
 // the audit message (outcome) on success.
 func (o *Operator) run(ctx context.Context, name string, key inst.InstanceKey, locked []inst.InstanceKey,
 	act func(ctx context.Context, op *operation) (string, error)) error {
-	release, err := o.lock(ctx, name, locked)
+	ctx, locks, err := o.lock(ctx, name, locked)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", name, key, err)
 	}
-	defer release()
+	defer locks.release()
 	op := &operation{name: name, key: key, before: map[inst.InstanceKey]*inst.Instance{}}
-	for _, k := range locked {
+	var replicating []int64
+	for n, k := range locked {
 		i, err := o.fresh(ctx, k)
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", name, key, err)
 		}
 		op.before[k] = i
+		if wasReplicating(i) {
+			replicating = append(replicating, locks.ids[n])
+		}
+	}
+	// What restore would restart, recorded for the leader in case this
+	// process dies before it could.
+	if err := o.store.MarkRestartReplication(ctx, replicating); err != nil {
+		return fmt.Errorf("%s %s: %w", name, key, err)
 	}
 	msg, err := act(ctx, op)
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			err = fmt.Errorf("%w (%w)", err, cause)
+		}
 		err = errors.Join(fmt.Errorf("%s %s: %w", name, key, err), o.restore(ctx, op))
 	}
 	for _, k := range locked {
@@ -132,39 +146,39 @@ func (op *operation) cluster() string {
 	return ""
 }
 
-// lock takes maintenance locks on keys (all or none) and returns their release.
-func (o *Operator) lock(ctx context.Context, name string, keys []inst.InstanceKey) (func(), error) {
-	if len(keys) == 0 {
-		return func() {}, nil
-	}
-	ids, err := o.store.BeginMaintenance(ctx, keys, "orchestrator", name, operationLockDuration, o.holder)
-	if err != nil {
-		return nil, err
-	}
-	return func() { _ = o.store.EndMaintenanceByIDs(context.WithoutCancel(ctx), ids) }, nil
-}
-
 // restore starts replication threads that ran before the operation and are
 // stopped now.
 func (o *Operator) restore(ctx context.Context, op *operation) error {
 	ctx = context.WithoutCancel(ctx)
 	var errs []error
 	for key, before := range op.before {
-		if !before.IsReplica() || before.ReplicationSQLThreadState != inst.ThreadStateRunning {
+		if !wasReplicating(before) {
 			continue
 		}
-		st, err := o.in.ReplicationStatus(ctx, key)
-		if err != nil {
+		if _, err := o.restartIfStopped(ctx, key); err != nil {
 			errs = append(errs, fmt.Errorf("restore %s: %w", key, err))
-			continue
-		}
-		if st.IsReplica && !(st.IOThread >= inst.ThreadStateRunning && st.SQLThread == inst.ThreadStateRunning) {
-			if err := o.ap.StartReplication(ctx, key); err != nil {
-				errs = append(errs, fmt.Errorf("restore %s: %w", key, err))
-			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// wasReplicating: the instance's replication (its SQL thread) ran when the
+// operation began; restore restarts it.
+func wasReplicating(i *inst.Instance) bool {
+	return i.IsReplica() && i.ReplicationSQLThreadState == inst.ThreadStateRunning
+}
+
+// restartIfStopped starts replication on key when a thread is stopped; it
+// reports whether it did.
+func (o *Operator) restartIfStopped(ctx context.Context, key inst.InstanceKey) (bool, error) {
+	st, err := o.in.ReplicationStatus(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	if !st.IsReplica || (st.IOThread >= inst.ThreadStateRunning && st.SQLThread == inst.ThreadStateRunning) {
+		return false, nil
+	}
+	return true, o.ap.StartReplication(ctx, key)
 }
 
 // audit writes the operation's audit row; a failed write is not the
