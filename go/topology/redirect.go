@@ -27,8 +27,10 @@ func to(master inst.InstanceKey, coords *inst.BinlogCoordinates, mode mysql.GTID
 
 // redirect points the stopped replica key as spec says, starts the
 // servers in alsoStart that an alignment stopped, then key, and waits
-// until key replicates.
+// until key replicates. A move by binlog coordinates that succeeds
+// records the position equivalence it relied on.
 func (o *Operator) redirect(ctx context.Context, key inst.InstanceKey, spec mysql.ChangeMasterSpec, alsoStart ...inst.InstanceKey) error {
+	from := o.positionBefore(ctx, key, spec)
 	if err := o.ap.ChangeMaster(ctx, key, spec); err != nil {
 		return err
 	}
@@ -37,7 +39,11 @@ func (o *Operator) redirect(ctx context.Context, key inst.InstanceKey, spec mysq
 			return err
 		}
 	}
-	return o.waitReplicating(ctx, key)
+	if err := o.waitReplicating(ctx, key); err != nil {
+		return err
+	}
+	o.recordEquivalence(ctx, from, spec)
+	return nil
 }
 
 // withCredentials adds a replication user to spec when server has none
