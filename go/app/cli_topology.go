@@ -52,6 +52,7 @@ func topologyCommands() []Command {
 		{Name: "move-up", Section: classic, Help: "make -i replicate from its grandparent; prints i<newmaster", Needs: id, Run: M((*topology.Operator).MoveUp)},
 		{Name: "move-up-replicas", Section: classic, Help: "move the replicas of -i (--pattern) up one level", Needs: id, Aliases: []string{"move-up-slaves"}, Run: onEachKey(moveUpReplicas)},
 		{Name: "move-below", Section: classic, Help: "make -i replicate from its sibling -d", Needs: idd, Run: MD((*topology.Operator).MoveBelow)},
+		{Name: "move-equivalent", Section: classic, Help: "move -i below -d at the position recorded as equivalent to where -i stands (undoes a classic move); prints i<d", Needs: idd, Run: MD((*topology.Operator).MoveEquivalent)},
 		{Name: "repoint", Section: classic, Help: "point -i at -d (default: its master) keeping its coordinates", Needs: id, Run: onEachKey(printMove(toDestination((*topology.Operator).Repoint, true)))},
 		{Name: "repoint-replicas", Section: classic, Help: "repoint the replicas of -i to -i (or -d) keeping coordinates", Needs: id, Aliases: []string{"repoint-slaves"}, Run: onEachKey(repointReplicas)},
 		{Name: "take-master", Section: classic, Help: "swap -i with its master", Needs: id, Aliases: []string{"enslave-master"}, Run: M((*topology.Operator).TakeMaster)},

@@ -34,6 +34,8 @@ func (s *Server) topologyRoutes() []Route {
 		op("/api/move-up/:host/:port", "make an instance replicate from its grandparent", s.keyed((*topology.Operator).MoveUp)),
 		op("/api/move-up-replicas/:host/:port", "move the replicas of an instance up one level", s.moveUpReplicas),
 		op("/api/move-below/:host/:port/:siblingHost/:siblingPort", "make an instance replicate from its sibling", s.moveTo(siblingParams, (*topology.Operator).MoveBelow)),
+		op("/api/move-equivalent/:host/:port/:belowHost/:belowPort", "move an instance below another at the position recorded as equivalent to where it stands (undoes a classic move)",
+			s.moveTo(belowParams, (*topology.Operator).MoveEquivalent)),
 		op("/api/repoint/:host/:port/:belowHost/:belowPort", "point an instance elsewhere keeping its coordinates", s.moveTo(belowParams, (*topology.Operator).Repoint)),
 		op("/api/repoint-replicas/:host/:port", "repoint the replicas of an instance to it", s.repointReplicas),
 		op("/api/take-siblings/:host/:port", "make the siblings of an instance its replicas", s.takeSiblings),
@@ -72,6 +74,7 @@ func (s *Server) topologyRoutes() []Route {
 		op("/api/end-downtime/:host/:port", "end a downtime", s.endDowntime),
 		{Path: "/api/can-replicate-from/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFrom), Doc: "Message true/false"},
 		{Path: "/api/can-replicate-from-gtid/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFromGTID), Doc: "Message true/false, requiring GTID"},
+		{Path: "/api/master-equivalent/:host/:port/:logFile/:logPos", Handler: s.masterEquivalent, Doc: "positions on other servers recorded as equivalent to logFile:logPos on this one; Details = [{Key, Coordinates}]"},
 		{Path: "/api/restart-replica-statements/:host/:port", Handler: s.restartReplicaStatements, Doc: "statements wrapping ?q with the stop/start that keeps thread state"},
 		{Path: "/api/in-maintenance/:host/:port", Handler: s.inMaintenance, Doc: "Message true/false"},
 		{Path: "/api/maintenance", Bare: true, Handler: s.maintenance, Doc: "active maintenance locks"},
@@ -86,8 +89,7 @@ func unsupportedRoutes() []Route {
 	var rs []Route
 	for _, p := range []string{"match/:host/:port/:belowHost/:belowPort", "match-below/:host/:port/:belowHost/:belowPort",
 		"match-up/:host/:port", "match-replicas/:host/:port/:belowHost/:belowPort", "match-up-replicas/:host/:port",
-		"regroup-replicas-pgtid/:host/:port", "regroup-replicas-bls/:host/:port", "move-equivalent/:host/:port/:belowHost/:belowPort",
-		"last-pseudo-gtid/:host/:port"} {
+		"regroup-replicas-pgtid/:host/:port", "regroup-replicas-bls/:host/:port", "last-pseudo-gtid/:host/:port"} {
 		name, _, _ := strings.Cut(p, "/")
 		rs = append(rs, Route{Path: "/api/" + p, Doc: "not supported (pseudo-GTID / binlog servers)",
 			Handler: func(*Request) (any, string, error) {
@@ -293,6 +295,22 @@ func (s *Server) canReplicate(check func(*topology.Operator, context.Context, in
 			return below, "true", nil
 		})
 	}
+}
+
+// masterEquivalent lists the recorded equivalents of a binlog position.
+func (s *Server) masterEquivalent(r *Request) (any, string, error) {
+	pos, err := strconv.ParseInt(r.Param("logPos"), 10, 64)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: invalid binlog position %q", inst.ErrBadRequest, r.Param("logPos"))
+	}
+	coords := inst.BinlogCoordinates{LogFile: r.Param("logFile"), LogPos: pos}
+	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
+		list, err := o.EquivalentPositions(r.Ctx, key, coords)
+		if err != nil {
+			return nil, "", err
+		}
+		return list, fmt.Sprintf("Found %d equivalent coordinates", len(list)), nil
+	})
 }
 
 func (s *Server) restartReplicaStatements(r *Request) (any, string, error) {
