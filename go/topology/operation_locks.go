@@ -72,7 +72,7 @@ func (o *Operator) keepLocks(ctx context.Context, ids []int64, lost context.Canc
 		case err == nil && n == int64(len(ids)):
 			held = until
 		case err == nil:
-			lost(fmt.Errorf("%w: the operation's locks lapsed and were taken over", inst.ErrLocked))
+			lost(fmt.Errorf("%w: the operation's locks were ended or taken over", inst.ErrLocked))
 			return
 		case time.Now().After(held):
 			lost(fmt.Errorf("%w: the operation's locks lapsed: %v", inst.ErrLocked, err))
