@@ -3,7 +3,6 @@ package http
 import (
 	"fmt"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -59,16 +58,28 @@ func (s *Server) clusterInstances(r *Request) ([]*inst.Instance, error) {
 }
 
 func (s *Server) clusters(r *Request) (any, string, error) {
-	names, err := s.deps.Reader.ClusterNames(r.Ctx)
-	if names == nil {
-		names = []string{}
+	v, err := s.views.current(r.Ctx)
+	if err != nil {
+		return nil, "", err
 	}
-	return names, "", err
+	body, err := v.json("clusters", func() (any, error) { return v.names, nil })
+	return body, "", err
 }
 
+// cluster answers from the in-memory view (snapshot.go); a hint the view
+// cannot resolve is looked up in the backend, which also gives the error.
 func (s *Server) cluster(r *Request) (any, string, error) {
-	list, err := s.clusterInstances(r)
-	return list, "", err
+	v, err := s.views.current(r.Ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	name, ok := v.resolve(s.clusterHint(r), s.cfg.DefaultInstancePort)
+	if !ok {
+		list, err := s.clusterInstances(r)
+		return list, "", err
+	}
+	body, err := v.json("cluster\x00"+name, func() (any, error) { return v.clusters[name], nil })
+	return body, "", err
 }
 
 func (s *Server) clusterByAlias(r *Request) (any, string, error)    { return s.cluster(r) }
@@ -146,20 +157,18 @@ func (s *Server) clusterInfo(r *Request) (any, string, error) {
 }
 
 func (s *Server) clustersInfo(r *Request) (any, string, error) {
-	all, err := s.deps.Reader.Instances(r.Ctx, backend.InstanceFilter{})
+	v, err := s.views.current(r.Ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	byName := map[string][]*inst.Instance{}
-	for _, i := range all {
-		byName[i.ClusterName] = append(byName[i.ClusterName], i)
-	}
-	out := make([]analysis.ClusterInfo, 0, len(byName))
-	for name, list := range byName {
-		out = append(out, s.clusterInfoOf(name, list))
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].ClusterName < out[b].ClusterName })
-	return out, "", nil
+	body, err := v.json("clusters-info", func() (any, error) {
+		out := make([]analysis.ClusterInfo, 0, len(v.names))
+		for _, name := range v.names {
+			out = append(out, s.clusterInfoOf(name, v.clusters[name]))
+		}
+		return out, nil
+	})
+	return body, "", err
 }
 
 func (s *Server) reloadClusterAlias(r *Request) (any, string, error) {

@@ -3,7 +3,6 @@ package http
 import (
 	"fmt"
 
-	"orchestrator/go/backend"
 	"orchestrator/go/inst"
 )
 
@@ -59,8 +58,12 @@ func nonNil(list []*inst.Instance) []*inst.Instance {
 }
 
 func (s *Server) allInstances(r *Request) (any, string, error) {
-	list, err := s.deps.Reader.Instances(r.Ctx, backend.InstanceFilter{})
-	return nonNil(list), "", err
+	v, err := s.views.current(r.Ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	body, err := v.json("all-instances", func() (any, error) { return v.instances, nil })
+	return body, "", err
 }
 
 func (s *Server) search(r *Request) (any, string, error) {

@@ -80,6 +80,9 @@ func detached(r *Request) (context.Context, context.CancelFunc) {
 
 func (s *Server) analysis(r *Request) (any, string, error) {
 	cluster := r.Param("clusterName")
+	if cluster == "" && r.Param("host") == "" {
+		return s.analysisAll(r)
+	}
 	var key *inst.InstanceKey
 	if r.Param("host") != "" {
 		k, err := requestKey(r)
@@ -109,6 +112,30 @@ func (s *Server) analysis(r *Request) (any, string, error) {
 		}
 	}
 	return out, "Analysis", nil
+}
+
+// analysisAll answers /api/replication-analysis once per in-memory view
+// (snapshot.go): the whole envelope is encoded once.
+func (s *Server) analysisAll(r *Request) (any, string, error) {
+	v, err := s.views.current(r.Ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	body, err := v.json("replication-analysis", func() (any, error) {
+		entries, err := s.deps.Recoverer.Analyze(r.Ctx, "", false)
+		if err != nil {
+			return nil, err
+		}
+		return Envelope{Code: "OK", Message: "Analysis", Details: nonNilAnalysis(entries)}, nil
+	})
+	return body, "", err
+}
+
+func nonNilAnalysis(list []analysis.ReplicationAnalysis) []analysis.ReplicationAnalysis {
+	if list == nil {
+		return []analysis.ReplicationAnalysis{}
+	}
+	return list
 }
 
 func (s *Server) analysisChangelog(r *Request) (any, string, error) {

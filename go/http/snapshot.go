@@ -1,0 +1,226 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"orchestrator/go/backend"
+	"orchestrator/go/inst"
+)
+
+// The hottest read routes (/api/clusters, /api/clusters-info,
+// /api/cluster/:hint, /api/all-instances, /api/replication-analysis) answer
+// from one in-memory read of every instance, kept until something changes,
+// with each answer encoded to JSON once per read. Reading the backend and
+// decoding its rows costs a millisecond or more of CPU; serving a stored
+// answer costs microseconds.
+//
+// Freshness rules (docs/high-availability.md, "How fresh API reads are"):
+//
+//   - A mutating request of this node makes the view stale at once (the
+//     coalescer's generation): a client always reads its own changes.
+//   - Otherwise the view is served as long as it is younger than its
+//     minimum age: 10 × the duration of the read that built it, at most
+//     maxViewAge. This bounds refresh work to about a tenth of one core
+//     whatever the fleet size (a read of 10,000 instances takes ~100 ms).
+//   - After that, it is served only while the backend's change mark
+//     (backend.ChangeWatch: SQLite's data_version) shows no commit by any
+//     connection or process since the view was read, and never once it is
+//     maxViewAge old: time-derived fields (SecondsSinceLastSeen,
+//     IsUpToDate, downtime ends, "not_recently_checked") must not freeze.
+//     On MySQL the mark is unknown, so the view lives its minimum age only.
+//
+// So a commit made elsewhere (the poll loop, a CLI, another node) shows in
+// every read that starts more than the minimum age after it — at most
+// maxViewAge, about 10 ms for the sandbox's 4 instances. Callers that find
+// the view stale share one refresh (the coalescer), never one begun before
+// a mutation of this node.
+
+// maxViewAge caps the minimum age of a view and is the oldest a view is
+// ever served.
+const maxViewAge = time.Second
+
+// minAgeFactor: a view lives at least this many times its read's duration.
+const minAgeFactor = 10
+
+// views holds the current view and builds the next one.
+type views struct {
+	deps      *Deps
+	coalescer *coalescer
+	factor    time.Duration // minAgeFactor; tests change it
+	maxAge    time.Duration // maxViewAge; tests change it
+
+	watchOnce sync.Once
+	watch     *backend.ChangeWatch
+	cur       atomic.Pointer[view]
+}
+
+func newViews(deps *Deps, c *coalescer) *views {
+	return &views{deps: deps, coalescer: c, factor: minAgeFactor, maxAge: maxViewAge}
+}
+
+// view is one consistent read of every instance, with the answers encoded
+// from it so far.
+type view struct {
+	gen    uint64    // coalescer generation when the read began
+	mark   uint64    // backend change mark, read before the data
+	marked bool      // the mark is known
+	taken  time.Time // when the read began
+	minAge time.Duration
+
+	instances []*inst.Instance            // annotated, ordered as backend.ReadInstances
+	clusters  map[string][]*inst.Instance // by cluster name, same order
+	names     []string                    // sorted cluster names
+
+	mu      sync.Mutex
+	answers map[string]*answer
+}
+
+type answer struct {
+	mu   sync.Mutex
+	done bool
+	body []byte
+}
+
+// current returns a view fresh enough to answer from (see the rules above).
+func (v *views) current(ctx context.Context) (*view, error) {
+	gen := v.coalescer.gen.Load()
+	if cur := v.cur.Load(); cur != nil && v.fresh(ctx, cur, gen) {
+		return cur, nil
+	}
+	x, _, err := v.coalescer.do("\x00view", func() (any, string, error) {
+		nv, err := v.read(ctx)
+		return nv, "", err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return x.(*view), nil
+}
+
+func (v *views) fresh(ctx context.Context, cur *view, gen uint64) bool {
+	if cur.gen != gen {
+		return false
+	}
+	age := time.Since(cur.taken)
+	if age < cur.minAge {
+		return true
+	}
+	if age >= v.maxAge || !cur.marked {
+		return false
+	}
+	mark, ok := v.changeWatch().Mark(ctx)
+	return ok && mark == cur.mark
+}
+
+func (v *views) changeWatch() *backend.ChangeWatch {
+	v.watchOnce.Do(func() { v.watch = v.deps.Store.WatchChanges() })
+	return v.watch
+}
+
+// read builds a view: the generation and the change mark first, then the
+// data, so that anything committed after the mark makes the view stale.
+func (v *views) read(ctx context.Context) (*view, error) {
+	nv := &view{gen: v.coalescer.gen.Load(), taken: time.Now(), answers: map[string]*answer{}}
+	nv.mark, nv.marked = v.changeWatch().Mark(ctx)
+	list, err := v.deps.Reader.Instances(ctx, backend.InstanceFilter{})
+	if err != nil {
+		return nil, err
+	}
+	nv.instances = nonNil(list)
+	nv.clusters, nv.names = map[string][]*inst.Instance{}, []string{}
+	for _, i := range nv.instances {
+		if _, ok := nv.clusters[i.ClusterName]; !ok {
+			nv.names = append(nv.names, i.ClusterName)
+		}
+		nv.clusters[i.ClusterName] = append(nv.clusters[i.ClusterName], i)
+	}
+	slices.Sort(nv.names)
+	nv.minAge = min(v.factor*time.Since(nv.taken), v.maxAge)
+	v.publish(nv)
+	return nv, nil
+}
+
+// publish makes nv current unless a view begun later is already there.
+func (v *views) publish(nv *view) {
+	for {
+		cur := v.cur.Load()
+		if cur != nil && (cur.gen > nv.gen || cur.taken.After(nv.taken)) {
+			return
+		}
+		if v.cur.CompareAndSwap(cur, nv) {
+			return
+		}
+	}
+}
+
+// resolve finds the cluster a hint names, as topology.Reader.ResolveCluster
+// does: a cluster name, an alias, an instance key, or a hostname prefix
+// unique to one cluster. ok is false when the view knows no such cluster
+// (callers then ask the backend: the cluster may be newer than the view).
+func (vw *view) resolve(hint string, defaultPort int) (name string, ok bool) {
+	hint = strings.TrimSpace(hint)
+	if hint == "" {
+		return "", false
+	}
+	if _, ok := vw.clusters[hint]; ok {
+		return hint, true
+	}
+	for _, n := range vw.names {
+		if vw.clusters[n][0].ClusterAlias == hint {
+			return n, true
+		}
+	}
+	if key, err := inst.ParseInstanceKey(hint, defaultPort); err == nil {
+		for _, i := range vw.instances {
+			if i.Key == key {
+				return i.ClusterName, true
+			}
+		}
+	}
+	var matches []string
+	for _, i := range vw.instances {
+		if strings.HasPrefix(i.Key.Hostname, hint) && !slices.Contains(matches, i.ClusterName) {
+			matches = append(matches, i.ClusterName)
+		}
+	}
+	if len(matches) == 1 {
+		return matches[0], true
+	}
+	return "", false
+}
+
+// json returns the answer stored under key, encoding build's value on the
+// first call; concurrent callers wait for that one encoding. A failed
+// build is not stored.
+func (vw *view) json(key string, build func() (any, error)) (Raw, error) {
+	vw.mu.Lock()
+	a, ok := vw.answers[key]
+	if !ok {
+		a = &answer{}
+		vw.answers[key] = a
+	}
+	vw.mu.Unlock()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.done {
+		value, err := build()
+		if err != nil {
+			return Raw{}, err
+		}
+		if a.body, err = json.Marshal(value); err != nil {
+			return Raw{}, fmt.Errorf("encode %s: %w", key, err)
+		}
+		a.done = true
+	}
+	return Raw{ContentType: jsonContentType, Body: a.body}, nil
+}
+
+// jsonContentType is what render.JSON sets.
+const jsonContentType = "application/json; charset=UTF-8"
