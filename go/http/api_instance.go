@@ -117,7 +117,7 @@ func (s *Server) refresh(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := s.deps.Discoverer.Probe(r.Ctx, key); err != nil {
+	if _, err := s.probeNow(r.Ctx, key); err != nil {
 		return nil, "", fmt.Errorf("refresh %s: %w", key, err)
 	}
 	return key, "Instance refreshed: " + key.String(), nil

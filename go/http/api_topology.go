@@ -74,6 +74,7 @@ func (s *Server) topologyRoutes() []Route {
 		op("/api/end-downtime/:host/:port", "end a downtime", s.endDowntime),
 		{Path: "/api/can-replicate-from/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFrom), Doc: "Message true/false"},
 		{Path: "/api/can-replicate-from-gtid/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFromGTID), Doc: "Message true/false, requiring GTID"},
+		{Path: "/api/which-gtid-errant/:host/:port", Handler: s.whichGTIDErrant, Doc: "errant GTIDs of an instance against its cluster's master, both probed now; Details \"\" when none"},
 		{Path: "/api/master-equivalent/:host/:port/:logFile/:logPos", Handler: s.masterEquivalent, Doc: "positions on other servers recorded as equivalent to logFile:logPos on this one; Details = [{Key, Coordinates}]"},
 		{Path: "/api/restart-replica-statements/:host/:port", Handler: s.restartReplicaStatements, Doc: "statements wrapping ?q with the stop/start that keeps thread state"},
 		{Path: "/api/in-maintenance/:host/:port", Handler: s.inMaintenance, Doc: "Message true/false"},
@@ -278,6 +279,17 @@ func (s *Server) purgeBinaryLogs(r *Request) (any, string, error) {
 	return s.keyed(func(o *topology.Operator, ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
 		return o.PurgeBinaryLogs(ctx, key, r.Param("logFile"), force)
 	})(r)
+}
+
+// whichGTIDErrant probes the instance and its cluster's master and
+// answers the transactions only the instance executed.
+func (s *Server) whichGTIDErrant(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	errant, err := s.deps.Operator.WhichGTIDErrant(r.Ctx, key)
+	return errant, "", err
 }
 
 // canReplicate answers Message "true" or "false" (with the reason in
