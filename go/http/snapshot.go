@@ -25,16 +25,20 @@ import (
 //
 //   - A mutating request of this node makes the view stale at once (the
 //     coalescer's generation): a client always reads its own changes.
-//   - Otherwise the view is served as long as it is younger than its
-//     minimum age: 10 × the duration of the read that built it, at most
-//     maxViewAge. This bounds refresh work to about a tenth of one core
-//     whatever the fleet size (a read of 10,000 instances takes ~100 ms).
-//   - After that, it is served only while the backend's change mark
-//     (backend.ChangeWatch: SQLite's data_version) shows no commit by any
-//     connection or process since the view was read, and never once it is
-//     maxViewAge old: time-derived fields (SecondsSinceLastSeen,
-//     IsUpToDate, downtime ends, "not_recently_checked") must not freeze.
+//   - Otherwise the view is served while it is known to have been current
+//     less than its minimum age ago: 10 × the duration of the read that
+//     built it, at most maxViewAge. This bounds refresh work to about a
+//     tenth of one core whatever the fleet size (a read of 10,000
+//     instances takes ~100 ms).
+//   - "Known current" starts when the view's read began, and moves forward
+//     each time the backend's change mark (backend.ChangeWatch: SQLite's
+//     data_version), asked once the minimum age has passed, shows no
+//     commit by any connection or process since the view was read. The
+//     mark is asked at most once per minimum age, by one caller at a time.
 //     On MySQL the mark is unknown, so the view lives its minimum age only.
+//   - Never once the view is maxViewAge old, changed or not: time-derived
+//     fields (SecondsSinceLastSeen, IsUpToDate, downtime ends,
+//     "not_recently_checked") must not freeze.
 //
 // So a commit made elsewhere (the poll loop, a CLI, another node) shows in
 // every read that starts more than the minimum age after it — at most
@@ -73,6 +77,9 @@ type view struct {
 	marked bool      // the mark is known
 	taken  time.Time // when the read began
 	minAge time.Duration
+	// current: how long after taken the view was last known current
+	// (the start of the last mark check that found no commit).
+	current atomic.Int64
 
 	instances []*inst.Instance            // annotated, ordered as backend.ReadInstances
 	clusters  map[string][]*inst.Instance // by cluster name, same order
@@ -109,14 +116,46 @@ func (v *views) fresh(ctx context.Context, cur *view, gen uint64) bool {
 		return false
 	}
 	age := time.Since(cur.taken)
-	if age < cur.minAge {
-		return true
-	}
-	if age >= v.maxAge || !cur.marked {
+	if age >= v.maxAge {
 		return false
 	}
-	mark, ok := v.changeWatch().Mark(ctx)
-	return ok && mark == cur.mark
+	if age-time.Duration(cur.current.Load()) < cur.minAge {
+		return true
+	}
+	if !cur.marked {
+		return false
+	}
+	m := v.mark(ctx)
+	if !m.ok || m.mark != cur.mark {
+		return false
+	}
+	asked := int64(m.asked.Sub(cur.taken))
+	for { // move "known current" forward, never back
+		was := cur.current.Load()
+		if asked <= was || cur.current.CompareAndSwap(was, asked) {
+			return true
+		}
+	}
+}
+
+// changeMark is a backend change mark, whether it is known, and when it
+// was asked.
+type changeMark struct {
+	mark  uint64
+	ok    bool
+	asked time.Time
+}
+
+// mark asks the backend's change mark; callers arriving while it is being
+// asked share that answer (one statement, not one per request), as
+// identical reads share one answer (coalescer).
+func (v *views) mark(ctx context.Context) changeMark {
+	x, _, _ := v.coalescer.do("\x00mark", func() (any, string, error) {
+		asked := time.Now()
+		m, ok := v.changeWatch().Mark(ctx)
+		return changeMark{mark: m, ok: ok, asked: asked}, "", nil
+	})
+	return x.(changeMark)
 }
 
 func (v *views) changeWatch() *backend.ChangeWatch {

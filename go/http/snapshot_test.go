@@ -161,3 +161,21 @@ func TestViewConcurrentReadersAndWriter(t *testing.T) {
 	require.Contains(t, okBody(t, s, "/api/clusters-info"), `"ClusterName":"w19:3306"`)
 	require.Contains(t, okBody(t, s, "/api/all-instances"), `"Hostname":"w19"`)
 }
+
+// TestViewKnownCurrentMovesForward: a mark check that finds no commit
+// makes the view known current from then, so the mark is not asked again
+// (and a later commit not seen) until the minimum age has passed again.
+func TestViewKnownCurrentMovesForward(t *testing.T) {
+	t.Parallel()
+	s := viewServer(t, 0, 3*time.Hour)
+	okBody(t, s, "/api/clusters")
+	cur := s.views.cur.Load()
+	cur.taken, cur.minAge = cur.taken.Add(-2*time.Hour), time.Hour // read two hours ago, minimum age one hour
+	okBody(t, s, "/api/clusters")
+	require.Same(t, cur, s.views.cur.Load(), "no commit: the view is kept")
+	require.Greater(t, cur.current.Load(), int64(time.Hour), "known current as of the mark check")
+	writeCluster(t, s.deps.Store, "late")
+	require.NotContains(t, okBody(t, s, "/api/clusters"), "late", "within the minimum age of the check the mark is not asked")
+	cur.current.Store(0)
+	require.Contains(t, okBody(t, s, "/api/clusters"), "late", "past it, the mark shows the commit")
+}
