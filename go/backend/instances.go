@@ -1,11 +1,13 @@
 package backend
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -183,12 +185,32 @@ const instanceRowsPerStatement = 200
 // round trip for a typical batch of the poll loop); on SQLite, where a
 // statement costs no round trip, as one prepared single-row upsert run per
 // row, which spares parsing a statement of thousands of placeholders for
-// every batch. A key listed twice keeps its last row.
+// every batch. A key listed twice keeps its last row. Rows go in key order,
+// so that concurrent batches lock shared index entries in one order; a
+// batch chosen as a deadlock victim anyway is tried again (writeAttempts).
 func (s *Store) WriteInstances(ctx context.Context, instances []*inst.Instance) error {
 	instances = lastPerKey(instances)
 	if len(instances) == 0 {
 		return nil
 	}
+	instances = slices.Clone(instances) // sorted below; the caller's order stays
+	slices.SortFunc(instances, func(a, b *inst.Instance) int {
+		return cmp.Or(strings.Compare(a.Key.Hostname, b.Key.Hostname), cmp.Compare(a.Key.Port, b.Key.Port))
+	})
+	var err error
+	for attempt := 1; attempt <= writeAttempts; attempt++ {
+		if err = s.writeInstancesTx(ctx, instances); err == nil || !isBusy(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	return err
+}
+
+// writeAttempts bounds the tries of one batch of probe results that lost
+// a deadlock or waited out a lock.
+const writeAttempts = 3
+
+func (s *Store) writeInstancesTx(ctx context.Context, instances []*inst.Instance) error {
 	c, cancel := s.ctx(ctx)
 	defer cancel()
 	tx, err := s.db.BeginTx(c, nil)

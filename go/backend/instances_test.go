@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -45,6 +46,41 @@ func TestWriteInstancesBatches(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, last.ReadOnly)
 			require.Equal(t, uint(n), last.ServerID)
+		})
+	}
+}
+
+// TestWriteInstancesConcurrentBatches writes batches from four writers at
+// once, as the poll loop's sharded writer does on MySQL: all of them must
+// be stored (on SQLite they take turns, on MySQL they run side by side),
+// and the callers' slices keep their order.
+func TestWriteInstancesConcurrentBatches(t *testing.T) {
+	for name, cfg := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t, cfg)
+			fleet := benchFleet(400)
+			errs := make(chan error, 4)
+			for w := 0; w < 4; w++ {
+				part := fleet[w*100 : (w+1)*100]
+				slices.Reverse(part)
+				go func() {
+					for round := 0; round < 3; round++ {
+						if err := s.WriteInstances(ctx, part); err != nil {
+							errs <- err
+							return
+						}
+					}
+					errs <- nil
+				}()
+			}
+			for w := 0; w < 4; w++ {
+				require.NoError(t, <-errs)
+			}
+			require.Equal(t, "127.1.0.100", fleet[0].Key.Hostname, "the caller's order is kept")
+			keys, err := s.InstanceKeys(ctx)
+			require.NoError(t, err)
+			require.Len(t, keys, 400)
 		})
 	}
 }

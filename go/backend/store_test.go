@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { os.Exit(sandbox.Main(m, sandbox.Options{WithBacken
 
 // dialects returns a config per backend: a fresh SQLite file and a fresh
 // database on the sandbox's backend MariaDB.
-func dialects(t *testing.T) map[string]*config.Config {
+func dialects(t testing.TB) map[string]*config.Config {
 	t.Helper()
 	sq := config.Defaults()
 	sq.BackendDB = "sqlite3"
@@ -51,7 +51,7 @@ func sanitize(s string) string {
 	return string(b)
 }
 
-func open(t *testing.T, cfg *config.Config) *Store {
+func open(t testing.TB, cfg *config.Config) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), cfg)
 	require.NoError(t, err)

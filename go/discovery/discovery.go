@@ -36,7 +36,7 @@ type Discoverer struct {
 	cfg      *config.Config
 	ignore   ignoreFilters
 	resolver *resolver
-	writer   *batchWriter
+	writer   *shardedWriter
 
 	live    chan inst.InstanceKey
 	failing chan inst.InstanceKey
@@ -87,8 +87,19 @@ func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
 		onProblem: func(string) {},
 		latency:   metrics.NewHistogram(),
 	}
-	d.writer = newBatchWriter(store.WriteInstances, 0)
+	d.writer = newShardedWriter(store.WriteInstances, 0, writeShards(store))
 	return d
+}
+
+// writeShards is how many batches of probe results are stored at once:
+// SQLite has one writer anyway; a MySQL backend runs each on its own
+// connection and server thread, which keeps up where one batch at a time
+// waits on round trips and on a server busy with reads.
+func writeShards(store *backend.Store) int {
+	if store.Dialect().Name() == "sqlite3" {
+		return 1
+	}
+	return 4
 }
 
 // OnProblem registers a callback run when a probe suggests a failure in a
