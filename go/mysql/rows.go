@@ -18,8 +18,10 @@ func readRows(rows *sql.Rows) ([]row, error) {
 	}
 	vals := make([]sql.NullString, len(cols))
 	ptrs := make([]any, len(cols))
+	names := make([]string, len(cols)) // lowered once per result set, not per row
 	for i := range vals {
 		ptrs[i] = &vals[i]
+		names[i] = strings.ToLower(cols[i])
 	}
 	var out []row
 	for rows.Next() {
@@ -27,8 +29,8 @@ func readRows(rows *sql.Rows) ([]row, error) {
 			return nil, err
 		}
 		r := make(row, len(cols))
-		for i, c := range cols {
-			r[strings.ToLower(c)] = nullString{s: vals[i].String, valid: vals[i].Valid}
+		for i, c := range names {
+			r[c] = nullString{s: vals[i].String, valid: vals[i].Valid}
 		}
 		out = append(out, r)
 	}
