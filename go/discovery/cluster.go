@@ -24,9 +24,9 @@ type placement struct {
 // one, so its descendants must follow.
 func (d *Discoverer) place(ctx context.Context, i *inst.Instance) (moved bool, err error) {
 	defer func() {
-		d.mu.Lock()
+		d.placedMu.RLock()
 		prev, ok := d.placed[i.Key]
-		d.mu.Unlock()
+		d.placedMu.RUnlock()
 		moved = !ok || prev.cluster != i.ClusterName || prev.depth != i.ReplicationDepth
 	}()
 	if !i.IsReplica() || i.MasterKey.IsDetached() {
@@ -68,9 +68,9 @@ func (d *Discoverer) place(ctx context.Context, i *inst.Instance) (moved bool, e
 // placementOf returns key's remembered placement, reading the store when
 // it was not probed by this Discoverer.
 func (d *Discoverer) placementOf(ctx context.Context, key inst.InstanceKey) (placement, bool, error) {
-	d.mu.Lock()
+	d.placedMu.RLock()
 	p, ok := d.placed[key]
-	d.mu.Unlock()
+	d.placedMu.RUnlock()
 	if ok {
 		return p, true, nil
 	}
@@ -84,8 +84,8 @@ func (d *Discoverer) placementOf(ctx context.Context, key inst.InstanceKey) (pla
 
 // remember records where i was stored.
 func (d *Discoverer) remember(i *inst.Instance) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.placedMu.Lock()
+	defer d.placedMu.Unlock()
 	d.placed[i.Key] = placement{cluster: i.ClusterName, depth: i.ReplicationDepth, masterKey: i.MasterKey, coMaster: i.IsCoMaster}
 }
 

@@ -47,10 +47,14 @@ type Discoverer struct {
 	failures  map[inst.InstanceKey]int
 	retryAt   map[inst.InstanceKey]time.Time // back-off of failing instances
 	lastProbe map[inst.InstanceKey]time.Time
-	placed    map[inst.InstanceKey]placement // last stored cluster/depth per instance
 	onProblem func(clusterName string)
 	stats     Stats
 	latency   *metrics.Histogram
+
+	// placedMu guards placed apart from mu: every probe of a replica reads
+	// its master's placement, and 300 workers queued on mu for it.
+	placedMu sync.RWMutex
+	placed   map[inst.InstanceKey]placement // last stored cluster/depth per instance
 }
 
 // Stats are counters for metrics and benchmarks.

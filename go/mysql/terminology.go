@@ -140,12 +140,22 @@ type nullString struct {
 var newSpelling = strings.NewReplacer("master", "source", "slave", "replica")
 
 // get finds a column by its old (MASTER/SLAVE) name, then by its new one.
+// The name is lowered into a stack buffer (a probe makes dozens of lookups,
+// and a map index by string(bytes) does not allocate).
 func (r row) get(name string) (nullString, bool) {
-	name = strings.ToLower(name)
-	if v, ok := r[name]; ok {
+	var buf [64]byte
+	lower := buf[:0]
+	for k := 0; k < len(name); k++ {
+		c := name[k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower = append(lower, c)
+	}
+	if v, ok := r[string(lower)]; ok {
 		return v, true
 	}
-	v, ok := r[newSpelling.Replace(name)]
+	v, ok := r[newSpelling.Replace(string(lower))]
 	return v, ok
 }
 
