@@ -3,8 +3,11 @@ package http
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,11 +23,19 @@ import (
 	"orchestrator/go/testutil/sandbox"
 )
 
-// service is a real `orchestrator http` process on 127.0.0.1.
+// clientScript is the client under test, relative to this package.
+const clientScript = "../../resources/bin/orchestrator-client"
+
+// service is a real `orchestrator http` process on 127.0.0.1, serving
+// HTTPS with a certificate signed by a CA the test made.
 type service struct {
-	url  string
-	cmd  *exec.Cmd
-	logs *bytes.Buffer
+	url    string // https://127.0.0.1:port
+	ca     *testCA
+	caFile string
+	dir    string
+	cmd    *exec.Cmd
+	logs   *bytes.Buffer
+	httpc  *http.Client // trusts ca; for reading the truth from the API
 }
 
 func freePort(t *testing.T) int {
@@ -36,7 +47,8 @@ func freePort(t *testing.T) int {
 }
 
 // startService builds the binary, writes a SQLite config with basic auth
-// and starts the service; it is stopped (SIGTERM, by its PID) at cleanup.
+// and UseSSL (a certificate for 127.0.0.1 signed by a fresh CA) and starts
+// the service; it is stopped (SIGTERM, by its PID) at cleanup.
 func startService(t *testing.T, sb *sandbox.Sandbox) *service {
 	t.Helper()
 	dir := t.TempDir()
@@ -45,18 +57,29 @@ func startService(t *testing.T, sb *sandbox.Sandbox) *service {
 	build.Dir = "../.."
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
+
+	ca := newTestCA(t, "orchestrator-client test CA")
+	certPEM, keyPEM := ca.issue(t, true, "")
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
 	port := freePort(t)
 	cfg := map[string]any{
 		"BackendDB": "sqlite3", "SQLite3DataFile": filepath.Join(dir, "orchestrator.sqlite3"),
 		"ListenAddress": fmt.Sprintf("127.0.0.1:%d", port), "InstancePollSeconds": 1,
 		"MySQLTopologyUser": sb.User, "MySQLTopologyPassword": sb.Password,
 		"AuthenticationMethod": "basic", "HTTPAuthUser": "dba", "HTTPAuthPassword": "client-pw",
+		"UseSSL": true, "SSLCertFile": writeFile(t, dir, "server.pem", certPEM), "SSLPrivateKeyFile": writeFile(t, dir, "server.key", keyPEM),
+		// dominant-dc has something to find: the first octet of the address.
+		"DataCenterPattern": `^([0-9]+)\.`,
+		// make-co-master and a demoted master set up replication from scratch.
+		"ReplicationCredentialsQuery": "SELECT 'repl', 'repl_pass'",
 	}
 	data, err := json.Marshal(cfg)
 	require.NoError(t, err)
-	cfgFile := filepath.Join(dir, "orchestrator.conf.json")
-	require.NoError(t, os.WriteFile(cfgFile, data, 0o600))
-	s := &service{url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &bytes.Buffer{}}
+	cfgFile := writeFile(t, dir, "orchestrator.conf.json", data)
+	s := &service{url: fmt.Sprintf("https://127.0.0.1:%d", port), ca: ca, caFile: writeFile(t, dir, "ca.pem", ca.pem), dir: dir,
+		logs:  &bytes.Buffer{},
+		httpc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}}
 	s.cmd = exec.Command(bin, "--config", cfgFile, "http")
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	require.NoError(t, s.cmd.Start())
@@ -75,7 +98,7 @@ func startService(t *testing.T, sb *sandbox.Sandbox) *service {
 		}
 	})
 	require.Eventually(t, func() bool {
-		resp, err := http.Get(s.url + "/api/leader-check")
+		resp, err := s.httpc.Get(s.url + "/api/leader-check")
 		if err != nil {
 			return false
 		}
@@ -85,18 +108,36 @@ func startService(t *testing.T, sb *sandbox.Sandbox) *service {
 	return s
 }
 
-// client runs resources/bin/orchestrator-client.
+// apiGet reads an API path (below /api/) as the truth to compare with,
+// decoding the JSON answer into v.
+func (s *service) apiGet(t *testing.T, path string, v any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.url+"/api/"+path, nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("dba", "client-pw")
+	resp, err := s.httpc.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", path, body)
+	require.NoError(t, json.Unmarshal(body, v), "%s: %s", path, body)
+}
+
+// client runs the orchestrator-client script against the service: its
+// URL, basic auth through the environment and its CA through
+// ORCHESTRATOR_SSL_CA_FILE; env adds to or overrides these.
 func (s *service) client(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "../../resources/bin/orchestrator-client", args...)
-	cmd.Env = append(os.Environ(), "ORCHESTRATOR_API="+s.url, "ORCHESTRATOR_AUTH_USER=dba", "ORCHESTRATOR_AUTH_PASSWORD=client-pw")
+	cmd := exec.CommandContext(ctx, clientScript, args...)
+	cmd.Env = append(os.Environ(), "ORCHESTRATOR_API="+s.url, "ORCHESTRATOR_AUTH_USER=dba", "ORCHESTRATOR_AUTH_PASSWORD=client-pw",
+		"ORCHESTRATOR_SSL_CA_FILE="+s.caFile, "CURL_HOME="+s.dir)
 	cmd.Env = append(cmd.Env, env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
-	code = 0
 	if err != nil {
 		exit, ok := err.(*exec.ExitError)
 		require.True(t, ok, "run client: %v", err)
@@ -105,106 +146,141 @@ func (s *service) client(t *testing.T, env []string, args ...string) (stdout, st
 	return o.String(), e.String(), code
 }
 
-// ok runs a command that must succeed and returns its output lines.
+// ok runs a command that must succeed and returns its non-empty output lines.
 func (s *service) ok(t *testing.T, args ...string) []string {
 	t.Helper()
 	out, errOut, code := s.client(t, nil, args...)
 	require.Equal(t, 0, code, "%v: %s", args, errOut)
-	return strings.Fields(out)
+	return outputLines(out)
 }
 
-func TestOrchestratorClientAgainstService(t *testing.T) {
+// fails runs a command that must exit 1 and returns its stderr.
+func (s *service) fails(t *testing.T, env []string, args ...string) string {
+	t.Helper()
+	out, errOut, code := s.client(t, env, args...)
+	require.Equal(t, 1, code, "%v must fail; stdout %q", args, out)
+	return errOut
+}
+
+func outputLines(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, strings.TrimRight(l, " "))
+		}
+	}
+	return lines
+}
+
+// TestOrchestratorClient runs resources/bin/orchestrator-client against one
+// live `orchestrator http` service over HTTPS on the MariaDB sandbox: every
+// command of its dispatch table (client_commands_test.go), then the ways to
+// trust the certificate, leader discovery among several URLs, the ways to
+// authenticate, and its errors.
+func TestOrchestratorClient(t *testing.T) {
 	if _, err := exec.LookPath("jq"); err != nil {
 		t.Fatal("jq is required (script/bootstrap installs it)")
 	}
 	sb := startSandbox(t)
-	s := startService(t, sb)
-	key := func(port int) string { return fmt.Sprintf("%s:%d", sb.Host, port) }
-	m, r1, r2, r3 := key(sb.MasterPort), key(sb.Replica1Port), key(sb.Replica2Port), key(sb.Replica3Port)
+	require.NoError(t, sb.Reset(context.Background()))
+	f := newClientFixture(t, sb, startService(t, sb))
 
-	require.Equal(t, []string{m}, s.ok(t, "-c", "discover", "-i", m))
-	require.Eventually(t, func() bool {
-		out, _, code := s.client(t, nil, "-c", "which-cluster-instances", "-i", m)
-		return code == 0 && len(strings.Fields(out)) == 4
-	}, 30*time.Second, 200*time.Millisecond, "the crawl finds all four instances")
-
-	t.Run("reads", func(t *testing.T) {
-		require.Equal(t, []string{m}, s.ok(t, "-c", "clusters"))
-		require.Equal(t, []string{m}, s.ok(t, "-c", "which-cluster", "-i", r3))
-		require.Equal(t, []string{m}, s.ok(t, "-c", "which-cluster-master", "-i", r3))
-		require.Equal(t, []string{r1}, s.ok(t, "-c", "which-master", "-i", r3))
-		require.ElementsMatch(t, []string{r1, r2}, s.ok(t, "-c", "which-replicas", "-i", m))
-		require.ElementsMatch(t, []string{m, r1, r2, r3}, s.ok(t, "-c", "all-instances"))
-		require.Equal(t, []string{m}, s.ok(t, "-c", "all-clusters-masters"))
-		require.Equal(t, []string{r3}, s.ok(t, "--command=instance", "--instance="+r3))
-		require.Equal(t, []string{r2}, s.ok(t, "-c", "is-replicating", "-i", r2))
-		require.Empty(t, s.ok(t, "-c", "is-replication-stopped", "-i", r2))
-		topo := strings.Join(s.ok(t, "-c", "topology", "-i", m), " ")
-		for _, k := range []string{m, r1, r2, r3} {
-			require.Contains(t, topo, k)
+	t.Run("commands", func(t *testing.T) {
+		for _, ph := range f.phases() {
+			t.Run(ph.name, func(t *testing.T) { f.runPhase(t, ph) })
+			if t.Failed() {
+				return
+			}
 		}
-		out, _, code := s.client(t, nil, "-c", "api", "-P", "clusters")
-		require.Equal(t, 0, code)
-		require.JSONEq(t, fmt.Sprintf("[%q]", m), out)
 	})
+	t.Run("https", func(t *testing.T) { f.checkHTTPS(t) })
+	t.Run("leader among several APIs", func(t *testing.T) { f.checkLeader(t) })
+	t.Run("authentication", func(t *testing.T) { f.checkAuth(t) })
+	t.Run("errors", func(t *testing.T) { f.checkErrors(t) })
+}
 
-	t.Run("aliases, tags, candidates, downtime", func(t *testing.T) {
-		s.ok(t, "-c", "api", "-P", "set-cluster-alias/"+m+"?alias=sandbox")
-		require.Equal(t, []string{"sandbox"}, s.ok(t, "-c", "which-cluster-alias", "-i", r2))
-		require.Equal(t, []string{m + ",sandbox"}, s.ok(t, "-c", "clusters-alias"))
-		require.Len(t, s.ok(t, "-c", "which-cluster-instances", "-alias", "sandbox"), 4)
-		require.Equal(t, []string{r2}, s.ok(t, "-c", "tag", "-i", r2, "-t", "role=backup"))
-		require.Equal(t, []string{"role=backup"}, s.ok(t, "-c", "tags", "-i", r2))
-		require.Equal(t, []string{"backup"}, s.ok(t, "-c", "tag-value", "-i", r2, "-t", "role"))
-		require.Equal(t, []string{r2}, s.ok(t, "-c", "tagged", "-t", "role=backup"))
-		require.Equal(t, []string{r1}, s.ok(t, "-c", "register-candidate", "-i", r1, "-promotion-rule", "prefer"))
-		require.Equal(t, []string{r2}, s.ok(t, "-c", "begin-downtime", "-i", r2, "-owner", "tester", "-reason", "client test", "-duration", "5m"))
-		require.Equal(t, []string{r2}, s.ok(t, "-c", "downtimed"))
-		require.Equal(t, []string{r2}, s.ok(t, "-c", "end-downtime", "-i", r2))
-		require.Empty(t, s.ok(t, "-c", "downtimed"))
-	})
+// checkHTTPS: the certificate is verified; a CA is given by
+// ORCHESTRATOR_SSL_CA_FILE or curl's own CURL_CA_BUNDLE, or verification is
+// skipped with ORCHESTRATOR_SSL_SKIP_VERIFY.
+func (f *clientFixture) checkHTTPS(t *testing.T) {
+	noCA := "ORCHESTRATOR_SSL_CA_FILE="
+	errOut := f.fails(t, []string{noCA, "CURL_CA_BUNDLE=", "SSL_CERT_FILE="}, "-c", "clusters")
+	require.Contains(t, errOut, "cannot reach "+f.url+"/api")
+	require.Contains(t, errOut, "certificate", "curl's reason is shown")
+	require.Equal(t, 1, strings.Count(strings.TrimSpace(errOut), "\n")+1, "one line: %q", errOut)
 
-	t.Run("replication control and a move", func(t *testing.T) {
-		require.Equal(t, []string{r2}, s.ok(t, "-c", "stop-slave", "-i", r2))
-		require.Equal(t, []string{r2}, s.ok(t, "-c", "is-replication-stopped", "-i", r2))
-		require.Equal(t, []string{r2}, s.ok(t, "-c", "start-replica", "-i", r2))
-		require.Equal(t, []string{r3 + "<" + m}, s.ok(t, "-c", "relocate", "-i", r3, "-d", m))
-		require.Equal(t, []string{m}, s.ok(t, "-c", "which-master", "-i", r3))
-	})
+	stranger := newTestCA(t, "stranger CA")
+	errOut = f.fails(t, []string{"ORCHESTRATOR_SSL_CA_FILE=" + writeFile(t, f.dir, "stranger.pem", stranger.pem)}, "-c", "clusters")
+	require.Contains(t, errOut, "certificate")
 
-	t.Run("errors", func(t *testing.T) {
-		_, errOut, code := s.client(t, nil, "-c", "no-such-command")
-		require.Equal(t, 1, code)
-		require.Contains(t, errOut, "unknown command")
-		_, errOut, code = s.client(t, nil, "-c", "instance", "-i", "nosuch.example:3306")
-		require.Equal(t, 1, code)
-		require.Contains(t, errOut, "Cannot read instance")
-		_, errOut, code = s.client(t, nil, "-c", "instance", "-i", "127.0.0.1:-4")
-		require.Equal(t, 1, code)
-		require.Contains(t, errOut, "invalid port")
-		_, errOut, code = s.client(t, nil, "-c", "relocate", "-i", r3)
-		require.Equal(t, 1, code)
-		require.Contains(t, errOut, "needs a destination")
-		_, errOut, code = s.client(t, nil, "-c", "clusters", "-b", "dba:wrong")
-		require.Equal(t, 1, code)
-		require.Contains(t, errOut, "invalid credentials")
-		require.NotContains(t, errOut, "client-pw")
-		_, errOut, code = s.client(t, nil, "-c", "clusters", "-bogus-flag", "x")
-		require.Equal(t, 1, code)
-		require.Contains(t, errOut, "unknown option")
-	})
+	errOut = f.fails(t, []string{"ORCHESTRATOR_SSL_CA_FILE=" + filepath.Join(f.dir, "missing.pem")}, "-c", "clusters")
+	require.Contains(t, errOut, "cannot reach")
 
-	t.Run("leader among several APIs", func(t *testing.T) {
-		dead := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
-		env := []string{"ORCHESTRATOR_API=" + dead + " " + s.url + "/api"}
-		out, errOut, code := s.client(t, env, "-c", "which-api")
-		require.Equal(t, 0, code, errOut)
-		require.Equal(t, s.url+"/api", strings.TrimSpace(out))
-		out, _, code = s.client(t, env, "-c", "clusters")
-		require.Equal(t, 0, code)
-		require.Equal(t, m, strings.TrimSpace(out))
-		_, errOut, code = s.client(t, []string{"ORCHESTRATOR_API=" + dead + " " + dead}, "-c", "clusters")
-		require.Equal(t, 1, code)
-		require.Contains(t, errOut, "cannot find a leader")
-	})
+	for name, env := range map[string][]string{
+		"ORCHESTRATOR_SSL_CA_FILE":     nil,
+		"CURL_CA_BUNDLE":               {noCA, "CURL_CA_BUNDLE=" + f.caFile},
+		"ORCHESTRATOR_SSL_SKIP_VERIFY": {noCA, "CURL_CA_BUNDLE=", "ORCHESTRATOR_SSL_SKIP_VERIFY=1"},
+	} {
+		out, errOut, code := f.client(t, env, "-c", "which-cluster-master", "-i", f.r3)
+		require.Equal(t, 0, code, "%s: %s", name, errOut)
+		require.Equal(t, []string{f.m}, outputLines(out), name)
+	}
+}
+
+// checkLeader: with several URLs, one of them dead, the client uses the one
+// answering 200 to /api/leader-check.
+func (f *clientFixture) checkLeader(t *testing.T) {
+	dead := fmt.Sprintf("https://127.0.0.1:%d", freePort(t))
+	env := []string{"ORCHESTRATOR_API=" + dead + " " + f.url + "/api/"}
+	out, errOut, code := f.client(t, env, "-c", "which-api")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, []string{f.url + "/api"}, outputLines(out))
+	out, errOut, code = f.client(t, env, "-c", "which-master", "-i", f.r3)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, []string{f.r1}, outputLines(out))
+	out, errOut, code = f.client(t, nil, "-c", "which-api", "-U", dead+" "+f.url)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, []string{f.url + "/api"}, outputLines(out), "-U overrides ORCHESTRATOR_API")
+
+	errOut = f.fails(t, []string{"ORCHESTRATOR_API=" + dead + " " + dead + "/api"}, "-c", "clusters")
+	require.Contains(t, errOut, "cannot find a leader")
+}
+
+// checkAuth: basic auth from -b or ORCHESTRATOR_AUTH_USER/_PASSWORD; -b wins.
+func (f *clientFixture) checkAuth(t *testing.T) {
+	noEnv := []string{"ORCHESTRATOR_AUTH_USER=", "ORCHESTRATOR_AUTH_PASSWORD="}
+	errOut := f.fails(t, noEnv, "-c", "clusters")
+	require.Contains(t, errOut, "authentication required")
+
+	out, errOut, code := f.client(t, noEnv, "-c", "clusters", "-b", "dba:client-pw")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, []string{f.m}, outputLines(out))
+	out, errOut, code = f.client(t, noEnv, "--command=clusters", "--auth=dba:client-pw")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, []string{f.m}, outputLines(out))
+
+	errOut = f.fails(t, nil, "-c", "clusters", "-b", "dba:wrong")
+	require.Contains(t, errOut, "invalid credentials")
+	require.NotContains(t, errOut, "client-pw")
+	errOut = f.fails(t, []string{"ORCHESTRATOR_AUTH_PASSWORD=wrong"}, "-c", "clusters")
+	require.Contains(t, errOut, "invalid credentials")
+}
+
+func (f *clientFixture) checkErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-c", "no-such-command"}, "unknown command"},
+		{[]string{"-i", f.r3}, "no command given"},
+		{[]string{"-c", "instance", "-i", "nosuch.example:3306"}, "Cannot read instance"},
+		{[]string{"-c", "instance", "-i", "127.0.0.1:-4"}, "invalid port"},
+		{[]string{"-c", "relocate", "-i", f.r3}, "needs a destination"},
+		{[]string{"-c", "which-master"}, "needs an instance"},
+		{[]string{"-c", "begin-downtime", "-i", f.r2}, "needs -r reason"},
+		{[]string{"-c", "clusters", "-bogus-flag", "x"}, "unknown option"},
+		{[]string{"-c", "clusters", "-i"}, "needs a value"},
+	} {
+		require.Contains(t, f.fails(t, nil, c.args...), c.want, "%v", c.args)
+	}
 }
