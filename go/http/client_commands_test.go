@@ -702,7 +702,7 @@ func dispatchedCommands(t *testing.T) []string {
 
 // TestOrchestratorClientCommandsAllTested: every command the client
 // dispatches has a case in TestOrchestratorClient's table, and `-c help`
-// lists it.
+// and docs/orchestrator-client.md list it.
 func TestOrchestratorClientCommandsAllTested(t *testing.T) {
 	names := dispatchedCommands(t)
 	require.Greater(t, len(names), 100, "parsed the dispatch table: %v", names)
@@ -720,8 +720,11 @@ func TestOrchestratorClientCommandsAllTested(t *testing.T) {
 	for _, w := range strings.FieldsFunc(string(help), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
 		listed[w] = true
 	}
+	doc, err := os.ReadFile("../../docs/orchestrator-client.md")
+	require.NoError(t, err)
 	for _, n := range names {
 		require.True(t, tested[n], "command %q has no case in client_commands_test.go", n)
 		require.True(t, listed[n], "command %q is missing from -c help", n)
+		require.Contains(t, string(doc), "`"+n+"`", "command %q is missing from docs/orchestrator-client.md", n)
 	}
 }

@@ -97,5 +97,6 @@ Flags take one or two dashes (` + "`-alias`" + ` = ` + "`--alias`" + ` = ` + "`-
 ` + "`-n`" + ` binlog, ` + "`-S`" + ` seconds, ` + "`-h`" + ` help. ` + "`-c help`" + ` lists the commands. Results go to stdout one per
 line (keys as ` + "`host:port`" + `, moves as ` + "`moved<newmaster`" + `); an ERROR answer prints its message on stderr and exits 1.
 With several URLs in ` + "`ORCHESTRATOR_API`" + `, the first one answering 200 to ` + "`leader-check`" + ` (then ` + "`routed-leader-check`" + `)
-is used. ` + "`go test ./go/http -run TestOrchestratorClientAgainstService`" + ` runs it against a live service on the sandbox.
+is used. HTTPS (` + "`ORCHESTRATOR_SSL_CA_FILE`" + `, ` + "`CURL_CA_BUNDLE`" + `, ` + "`ORCHESTRATOR_SSL_SKIP_VERIFY`" + `), every command with
+the API path it calls and what it prints, and how it is tested: [orchestrator-client.md](orchestrator-client.md).
 `
