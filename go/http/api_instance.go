@@ -128,7 +128,7 @@ func (s *Server) forget(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if err := s.deps.Store.ForgetInstance(r.Ctx, key); err != nil {
+	if err := s.deps.Discoverer.Forget(r.Ctx, key); err != nil {
 		return nil, "", err
 	}
 	_ = s.deps.Store.WriteAudit(r.Ctx, "forget", key, "", "forgotten via API")
@@ -141,7 +141,7 @@ func (s *Server) forgetCluster(r *Request) (any, string, error) {
 		return nil, "", err
 	}
 	for _, i := range list {
-		if err := s.deps.Store.ForgetInstance(r.Ctx, i.Key); err != nil {
+		if err := s.deps.Discoverer.Forget(r.Ctx, i.Key); err != nil {
 			return nil, "", err
 		}
 	}

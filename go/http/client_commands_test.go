@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,6 +69,8 @@ type clientFixture struct {
 	m, r1, r2, r3     string // host:port
 	pm, pr1, pr2, pr3 int
 	port              map[string]int
+	mu                sync.Mutex
+	dbs               map[int]*sql.DB
 }
 
 func newClientFixture(t *testing.T, sb *sandbox.Sandbox, s *service) *clientFixture {
@@ -75,6 +78,12 @@ func newClientFixture(t *testing.T, sb *sandbox.Sandbox, s *service) *clientFixt
 	f := &clientFixture{service: s, sb: sb, m: key(sb.MasterPort), r1: key(sb.Replica1Port), r2: key(sb.Replica2Port), r3: key(sb.Replica3Port),
 		pm: sb.MasterPort, pr1: sb.Replica1Port, pr2: sb.Replica2Port, pr3: sb.Replica3Port}
 	f.port = map[string]int{f.m: f.pm, f.r1: f.pr1, f.r2: f.pr2, f.r3: f.pr3}
+	f.dbs = map[int]*sql.DB{}
+	t.Cleanup(func() {
+		for _, db := range f.dbs {
+			_ = db.Close()
+		}
+	})
 	if s != nil {
 		require.Equal(t, []string{f.m}, s.ok(t, "-c", "discover", "-i", f.m))
 		f.waitBaseline(t)
@@ -179,10 +188,17 @@ func (f *clientFixture) waitBaseline(t *testing.T) {
 
 // Truth from the servers.
 
+// db is a pool on the server as the orchestrator user, one per port for
+// the whole test.
 func (f *clientFixture) db(t *testing.T, port int) *sql.DB {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if db, ok := f.dbs[port]; ok {
+		return db
+	}
 	db, err := f.sb.DB(port)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
+	f.dbs[port] = db
 	return db
 }
 
@@ -190,25 +206,8 @@ func (f *clientFixture) db(t *testing.T, port int) *sql.DB {
 func (f *clientFixture) slaveStatus(t *testing.T, port int) map[string]string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	rows, err := f.db(t, port).QueryContext(ctx, "SHOW SLAVE STATUS")
+	st, err := sandbox.SlaveStatus(ctx, f.db(t, port))
 	require.NoError(t, err)
-	defer rows.Close()
-	cols, err := rows.Columns()
-	require.NoError(t, err)
-	if !rows.Next() {
-		require.NoError(t, rows.Err())
-		return nil
-	}
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	require.NoError(t, rows.Scan(ptrs...))
-	st := map[string]string{}
-	for i, c := range cols {
-		st[c] = vals[i].String
-	}
 	return st
 }
 
@@ -220,13 +219,15 @@ func (f *clientFixture) variable(t *testing.T, port int, name string) string {
 	return v
 }
 
+// sqlExec runs the statements on one connection, which goes back to the
+// pool with binary logging on whatever they set.
 func (f *clientFixture) sqlExec(t *testing.T, port int, stmts ...string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, err := f.db(t, port).Conn(ctx)
 	require.NoError(t, err)
 	defer conn.Close()
-	for _, s := range stmts {
+	for _, s := range append(stmts, "SET SESSION sql_log_bin = 1") {
 		_, err := conn.ExecContext(ctx, s)
 		require.NoError(t, err, s)
 	}
@@ -512,7 +513,13 @@ func (f *clientFixture) replicationPhase() clientPhase {
 		{args: args("-c reattach-replica-master-host -i " + r2), want: all(is(r2), f.replicatesFrom(p2, m), f.threads(p2, "Yes", "Yes"))},
 		{args: args("-c flush-binary-logs -i " + r2), before: func(t *testing.T) { binlogsBefore = f.binlogs(t, p2) },
 			want: all(is(r2), truth(func(t *testing.T) { require.Len(t, f.binlogs(t, p2), len(binlogsBefore)+1) }))},
-		{args: args("-c purge-binary-logs -i " + r2), more: func(t *testing.T) []string {
+		// MariaDB silently keeps a log a dump thread has open (the API then
+		// refuses): wait until no one reads replica2's binary logs.
+		{args: args("-c purge-binary-logs -i " + r2), before: func(t *testing.T) {
+			require.Eventually(t, func() bool {
+				return f.sqlCount(t, p2, "SELECT COUNT(*) FROM information_schema.processlist WHERE command LIKE 'Binlog Dump%'") == 0
+			}, 15*time.Second, 100*time.Millisecond, "no dump thread on replica2")
+		}, more: func(t *testing.T) []string {
 			logs := f.binlogs(t, p2)
 			return []string{"-n", logs[len(logs)-1]}
 		}, want: all(is(r2), truth(func(t *testing.T) { require.Len(t, f.binlogs(t, p2), 1) }))},
@@ -550,7 +557,8 @@ func (f *clientFixture) errantPhase() clientPhase {
 			f.sqlExec(t, p2, "CREATE DATABASE IF NOT EXISTS client_errant")
 		}, want: is(r2)},
 		{args: args("-c which-gtid-errant -i " + r2), want: func(t *testing.T, out []string) {
-			require.Len(t, out, 1)
+			require.Len(t, out, 1, "replica2 binlog %s current %s slave %s; master binlog %s", f.variable(t, p2, "gtid_binlog_pos"),
+				f.variable(t, p2, "gtid_current_pos"), f.variable(t, p2, "gtid_slave_pos"), f.variable(t, f.pm, "gtid_binlog_pos"))
 			require.Contains(t, out[0], errantDomain)
 			require.Contains(t, f.variable(t, p2, "gtid_binlog_pos"), out[0], "the errant GTID is in replica2's binlog")
 		}},
@@ -623,11 +631,14 @@ func (f *clientFixture) recoverPhase() clientPhase {
 		{args: args("-c recover -i " + m), refused: "NoProblem"},
 		{args: args("-c recover-lite -i " + m + " -d " + r1), refused: "NoProblem"},
 		{args: args("-c replication-analysis"), before: func(t *testing.T) {
+			require.Equal(t, "0", f.variable(t, f.pm, "read_only"), "the master is writable")
 			require.NoError(t, f.sb.Kill(f.pr1))
+			var last string
 			require.Eventually(t, func() bool {
 				out, _, code := f.client(t, nil, "-c", "replication-analysis")
-				return code == 0 && strings.Contains(out, "DeadIntermediateMaster")
-			}, 30*time.Second, 200*time.Millisecond, "the service sees replica1 dead")
+				last = out
+				return code == 0 && strings.Contains(out, "DeadIntermediateMaster") && len(outputLines(out)) == 1
+			}, 30*time.Second, 200*time.Millisecond, "the service sees replica1 dead, and nothing else: %q", &last)
 		}, want: func(t *testing.T, out []string) {
 			require.Len(t, out, 1)
 			require.Regexp(t, "^"+regexp.QuoteMeta(r1+" (cluster "+m+"): DeadIntermediateMaster"), out[0])
