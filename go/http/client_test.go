@@ -32,10 +32,12 @@ type service struct {
 	url    string // https://127.0.0.1:port
 	ca     *testCA
 	caFile string
-	dir    string
-	cmd    *exec.Cmd
-	logs   *bytes.Buffer
-	httpc  *http.Client // trusts ca; for reading the truth from the API
+	// clientCert and clientKey are set with UseMutualTLS.
+	clientCert, clientKey string
+	dir                   string
+	cmd                   *exec.Cmd
+	logs                  *bytes.Buffer
+	httpc                 *http.Client // trusts ca; for reading the truth from the API
 }
 
 func freePort(t *testing.T) int {
@@ -46,22 +48,31 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startService builds the binary, writes a SQLite config with basic auth
-// and UseSSL (a certificate for 127.0.0.1 signed by a fresh CA) and starts
-// the service; it is stopped (SIGTERM, by its PID) at cleanup.
-func startService(t *testing.T, sb *sandbox.Sandbox) *service {
+// buildOrchestrator builds the binary into a temporary directory.
+func buildOrchestrator(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "orchestrator")
+	bin := filepath.Join(t.TempDir(), "orchestrator")
 	build := exec.Command("go", "build", "-o", bin, "./go/cmd/orchestrator")
 	build.Dir = "../.."
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
+	return bin
+}
 
+// startService writes a SQLite config with basic auth and UseSSL (a
+// certificate for 127.0.0.1 signed by a fresh CA) and starts the service;
+// it is stopped (SIGTERM, by its PID) at cleanup. With mutual, clients
+// must also present a certificate of that CA (UseMutualTLS); one is
+// written to clientCert/clientKey.
+func startService(t *testing.T, sb *sandbox.Sandbox, bin string, mutual bool) *service {
+	t.Helper()
+	dir := t.TempDir()
 	ca := newTestCA(t, "orchestrator-client test CA")
 	certPEM, keyPEM := ca.issue(t, true, "")
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.cert)
+	tc := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	s := &service{ca: ca, caFile: writeFile(t, dir, "ca.pem", ca.pem), dir: dir, logs: &bytes.Buffer{}}
 	port := freePort(t)
 	cfg := map[string]any{
 		"BackendDB": "sqlite3", "SQLite3DataFile": filepath.Join(dir, "orchestrator.sqlite3"),
@@ -74,12 +85,19 @@ func startService(t *testing.T, sb *sandbox.Sandbox) *service {
 		// make-co-master and a demoted master set up replication from scratch.
 		"ReplicationCredentialsQuery": "SELECT 'repl', 'repl_pass'",
 	}
+	if mutual {
+		cfg["UseMutualTLS"], cfg["SSLCAFile"] = true, s.caFile
+		cPEM, kPEM := ca.issue(t, false, "dba")
+		s.clientCert, s.clientKey = writeFile(t, dir, "client.pem", cPEM), writeFile(t, dir, "client.key", kPEM)
+		pair, err := tls.X509KeyPair(cPEM, kPEM)
+		require.NoError(t, err)
+		tc.Certificates = []tls.Certificate{pair}
+	}
 	data, err := json.Marshal(cfg)
 	require.NoError(t, err)
 	cfgFile := writeFile(t, dir, "orchestrator.conf.json", data)
-	s := &service{url: fmt.Sprintf("https://127.0.0.1:%d", port), ca: ca, caFile: writeFile(t, dir, "ca.pem", ca.pem), dir: dir,
-		logs:  &bytes.Buffer{},
-		httpc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}}
+	s.url = fmt.Sprintf("https://127.0.0.1:%d", port)
+	s.httpc = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}
 	s.cmd = exec.Command(bin, "--config", cfgFile, "http")
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	require.NoError(t, s.cmd.Start())
@@ -183,7 +201,8 @@ func TestOrchestratorClient(t *testing.T) {
 	}
 	sb := startSandbox(t)
 	require.NoError(t, sb.Reset(context.Background()))
-	f := newClientFixture(t, sb, startService(t, sb))
+	bin := buildOrchestrator(t)
+	f := newClientFixture(t, sb, startService(t, sb, bin, false))
 
 	t.Run("commands", func(t *testing.T) {
 		for _, ph := range f.phases() {
@@ -194,6 +213,7 @@ func TestOrchestratorClient(t *testing.T) {
 		}
 	})
 	t.Run("https", func(t *testing.T) { f.checkHTTPS(t) })
+	t.Run("mutual TLS", func(t *testing.T) { checkMutualTLS(t, startService(t, sb, bin, true)) })
 	t.Run("leader among several APIs", func(t *testing.T) { f.checkLeader(t) })
 	t.Run("authentication", func(t *testing.T) { f.checkAuth(t) })
 	t.Run("errors", func(t *testing.T) { f.checkErrors(t) })
@@ -225,6 +245,17 @@ func (f *clientFixture) checkHTTPS(t *testing.T) {
 		require.Equal(t, 0, code, "%s: %s", name, errOut)
 		require.Equal(t, []string{f.m}, outputLines(out), name)
 	}
+}
+
+// checkMutualTLS: a service with UseMutualTLS (a second process) refuses a
+// client without a certificate and answers one given
+// ORCHESTRATOR_SSL_CERT_FILE and ORCHESTRATOR_SSL_KEY_FILE.
+func checkMutualTLS(t *testing.T, s *service) {
+	errOut := s.fails(t, nil, "-c", "api", "-P", "clusters")
+	require.Contains(t, errOut, "cannot reach "+s.url+"/api")
+	out, errOut, code := s.client(t, []string{"ORCHESTRATOR_SSL_CERT_FILE=" + s.clientCert, "ORCHESTRATOR_SSL_KEY_FILE=" + s.clientKey}, "-c", "api", "-P", "clusters")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, []string{"[]"}, outputLines(out))
 }
 
 // checkLeader: with several URLs, one of them dead, the client uses the one
