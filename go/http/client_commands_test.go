@@ -38,6 +38,10 @@ import (
 //     recovery of a killed intermediate master; recover-lite is the same
 //     flow without hooks).
 //
+// Checked for their output only, nothing here reads the effect back:
+// snapshot-topologies, submit-masters-to-kv-stores (no KV store is
+// configured), register-hostname-unresolve and deregister-hostname-unresolve.
+//
 // graceful-master-takeover(-auto), force-master-takeover and
 // force-master-failover promote for real, one at a time, each followed by
 // a Reset of the sandbox.
