@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-sql-driver/mysql"
+
 	"orchestrator/go/inst"
 )
 
@@ -199,16 +201,23 @@ func (s *Store) WriteInstances(ctx context.Context, instances []*inst.Instance) 
 	})
 	var err error
 	for attempt := 1; attempt <= writeAttempts; attempt++ {
-		if err = s.writeInstancesTx(ctx, instances); err == nil || !isBusy(err) || ctx.Err() != nil {
+		if err = s.writeInstancesTx(ctx, instances); err == nil || !isDeadlock(err) || ctx.Err() != nil {
 			break
 		}
 	}
 	return err
 }
 
-// writeAttempts bounds the tries of one batch of probe results that lost
-// a deadlock or waited out a lock.
+// writeAttempts bounds the tries of one batch of probe results chosen as
+// a deadlock victim.
 const writeAttempts = 3
+
+// isDeadlock reports MySQL's "Deadlock found when trying to get lock"
+// (1213): the transaction was rolled back and may simply run again.
+func isDeadlock(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1213
+}
 
 func (s *Store) writeInstancesTx(ctx context.Context, instances []*inst.Instance) error {
 	c, cancel := s.ctx(ctx)

@@ -2,11 +2,13 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/require"
 
 	"orchestrator/go/inst"
@@ -83,4 +85,13 @@ func TestWriteInstancesConcurrentBatches(t *testing.T) {
 			require.Len(t, keys, 400)
 		})
 	}
+}
+
+// TestIsDeadlock: only MySQL's deadlock error (wrapped or not) makes a
+// batch of probe results run again.
+func TestIsDeadlock(t *testing.T) {
+	require.True(t, isDeadlock(fmt.Errorf("write 200 instances: %w", &mysql.MySQLError{Number: 1213, Message: "Deadlock found"})))
+	require.False(t, isDeadlock(&mysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded"}))
+	require.False(t, isDeadlock(errors.New("deadlock")))
+	require.False(t, isDeadlock(nil))
 }
