@@ -15,6 +15,9 @@ type placement struct {
 	depth     uint
 	masterKey inst.InstanceKey
 	coMaster  bool
+	// What a replica needs to judge its errant GTIDs (errant.go); known
+	// only for instances this Discoverer probed along the whole chain.
+	gtid gtidPlacement
 }
 
 // place sets the instance's cluster name, depth and co-master flag from
@@ -62,6 +65,7 @@ func (d *Discoverer) place(ctx context.Context, i *inst.Instance) (moved bool, e
 		i.ClusterName = i.MasterKey.String()
 	}
 	i.ReplicationDepth = m.depth + 1
+	setErrant(i, m.gtid)
 	return false, nil
 }
 
@@ -86,7 +90,9 @@ func (d *Discoverer) placementOf(ctx context.Context, key inst.InstanceKey) (pla
 func (d *Discoverer) remember(i *inst.Instance) {
 	d.placedMu.Lock()
 	defer d.placedMu.Unlock()
-	d.placed[i.Key] = placement{cluster: i.ClusterName, depth: i.ReplicationDepth, masterKey: i.MasterKey, coMaster: i.IsCoMaster}
+	p := placement{cluster: i.ClusterName, depth: i.ReplicationDepth, masterKey: i.MasterKey, coMaster: i.IsCoMaster}
+	p.gtid = gtidPlacementOf(i, d.placed[i.MasterKey].gtid)
+	d.placed[i.Key] = p
 }
 
 func coMasterTop(a, b *inst.Instance) *inst.Instance {
