@@ -104,6 +104,39 @@ func (s *Store) EquivalentPositions(ctx context.Context, p InstanceCoordinates) 
 	return out, nil
 }
 
+// Equivalence is one recorded pair seen from one side: Here on the
+// server asked about, There on the other.
+type Equivalence struct {
+	Here, There InstanceCoordinates
+}
+
+// EquivalencesBefore lists the pairs with a side in p's binary log file
+// of p's server at an offset below p's, nearest first (at most 10): a
+// replica that went on past a recorded position through events that
+// carry no data still stands at it.
+func (s *Store) EquivalencesBefore(ctx context.Context, p InstanceCoordinates) ([]Equivalence, error) {
+	const side = `SELECT %[2]s_binary_log_pos, %[1]s_hostname, %[1]s_port, %[1]s_binary_log_file, %[1]s_binary_log_pos
+		FROM master_position_equivalence
+		WHERE %[2]s_hostname = ? AND %[2]s_port = ? AND %[2]s_binary_log_file = ? AND %[2]s_binary_log_pos < ?`
+	query := fmt.Sprintf(side, "master2", "master1") + " UNION ALL " + fmt.Sprintf(side, "master1", "master2") +
+		" ORDER BY 1 DESC LIMIT 10"
+	args := []any{p.Key.Hostname, p.Key.Port, p.Coordinates.LogFile, p.Coordinates.LogPos}
+	out := []Equivalence{}
+	err := s.queryRows(ctx, func(rows *sql.Rows) error {
+		e := Equivalence{Here: p}
+		if err := rows.Scan(&e.Here.Coordinates.LogPos, &e.There.Key.Hostname, &e.There.Key.Port,
+			&e.There.Coordinates.LogFile, &e.There.Coordinates.LogPos); err != nil {
+			return err
+		}
+		out = append(out, e)
+		return nil
+	}, query, append(args, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("read equivalences before %s: %w", p, err)
+	}
+	return out, nil
+}
+
 // ExpireEquivalences deletes pairs last suggested before the cutoff.
 func (s *Store) ExpireEquivalences(ctx context.Context, olderThan time.Time) (int64, error) {
 	return s.affected(ctx, `DELETE FROM master_position_equivalence WHERE last_suggested < ?`, ts(olderThan))

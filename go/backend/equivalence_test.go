@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"sort"
 	"testing"
 	"time"
 
@@ -35,6 +36,15 @@ func TestEquivalences(t *testing.T) {
 			got, err = s.EquivalentPositions(ctx, pos("m", "bin.000002", 401))
 			require.NoError(t, err)
 			require.Empty(t, got, "only the exact position matches")
+			before, err := s.EquivalencesBefore(ctx, pos("m", "bin.000002", 401))
+			require.NoError(t, err)
+			require.Equal(t, []Equivalence{{Here: m, There: r}, {Here: m, There: x}}, sortedThere(before), "both pairs at 400, below 401")
+			before, err = s.EquivalencesBefore(ctx, m)
+			require.NoError(t, err)
+			require.Empty(t, before, "strictly below")
+			before, err = s.EquivalencesBefore(ctx, pos("m", "bin.000003", 401))
+			require.NoError(t, err)
+			require.Empty(t, before, "another file")
 
 			expired, err := s.ExpireEquivalences(ctx, time.Now().Add(-time.Hour))
 			require.NoError(t, err)
@@ -44,4 +54,10 @@ func TestEquivalences(t *testing.T) {
 			require.EqualValues(t, 2, expired)
 		})
 	}
+}
+
+// sortedThere orders pairs by their other side, for stable comparisons.
+func sortedThere(list []Equivalence) []Equivalence {
+	sort.Slice(list, func(a, b int) bool { return list[a].There.less(list[b].There) })
+	return list
 }

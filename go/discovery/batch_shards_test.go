@@ -20,14 +20,15 @@ func TestShardedWriterWritesShardsInParallel(t *testing.T) {
 	var mu sync.Mutex
 	inFlight, peak := 0, 0
 	allBusy := make(chan struct{})
+	var releaseAll sync.Once
 	shardOf := map[inst.InstanceKey]map[*batchWriter]bool{}
 	stored := map[inst.InstanceKey][]uint{}
 	w := newShardedWriter(func(_ context.Context, list []*inst.Instance) error {
 		mu.Lock()
 		inFlight++
 		peak = max(peak, inFlight)
-		if inFlight == shards {
-			close(allBusy)
+		if inFlight == shards { // later batches may reach it again
+			releaseAll.Do(func() { close(allBusy) })
 		}
 		for _, i := range list {
 			stored[i.Key] = append(stored[i.Key], i.ServerID)
@@ -68,7 +69,7 @@ func TestShardedWriterWritesShardsInParallel(t *testing.T) {
 	}, 10*time.Second, time.Millisecond)
 	batches, written := w.counts()
 	require.Equal(t, int64(rows), written)
-	require.Greater(t, batches, int64(shards))
+	require.GreaterOrEqual(t, batches, int64(shards), "every shard wrote")
 	mu.Lock()
 	defer mu.Unlock()
 	require.Equal(t, shards, peak)

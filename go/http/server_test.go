@@ -12,6 +12,8 @@ import (
 
 	"orchestrator/go/backend"
 	"orchestrator/go/config"
+	"orchestrator/go/discovery"
+	"orchestrator/go/mysql"
 	"orchestrator/go/topology"
 )
 
@@ -35,7 +37,10 @@ func newServer(t testing.TB, tweak func(*config.Config)) *Server {
 	require.NoError(t, err)
 	require.NoError(t, store.Migrate(context.Background()))
 	t.Cleanup(func() { _ = store.Close() })
-	return New(cfg, Deps{Store: store, Reader: topology.NewReader(store, cfg), Node: fakeNode{}})
+	conn := mysql.NewConnector(cfg)
+	t.Cleanup(func() { _ = conn.Close() })
+	disc := discovery.New(store, mysql.NewInspector(conn, cfg), cfg)
+	return New(cfg, Deps{Store: store, Reader: topology.NewReader(store, cfg), Discoverer: disc, Node: fakeNode{}})
 }
 
 func get(t *testing.T, s *Server, path string, user, pass string) (int, map[string]any, string) {

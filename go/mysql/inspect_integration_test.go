@@ -235,6 +235,17 @@ func TestBinaryLogs(t *testing.T) {
 	}, "older binary logs purged")
 	require.Equal(t, last, f.probe(t, f.r2).SelfBinlogCoordinates.LogFile)
 	require.Error(t, f.ap.PurgeBinaryLogsTo(ctx, f.r2, "no-such-log.000001"))
+
+	events, err := f.in.BinlogEvents(ctx, f.r2, last, 4, 3)
+	require.NoError(t, err)
+	require.NotEmpty(t, events)
+	require.Equal(t, "Format_desc", events[0].Type, "a binary log opens with its format description")
+	require.EqualValues(t, 4, events[0].Pos)
+	for k := 1; k < len(events); k++ {
+		require.Equal(t, events[k-1].End, events[k].Pos, "events follow each other")
+	}
+	_, err = f.in.BinlogEvents(ctx, f.r2, "no-such-log.000001", 4, 3)
+	require.Error(t, err)
 }
 
 // BenchmarkProbe measures a replica's probe: queries and round trips per

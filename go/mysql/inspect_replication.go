@@ -218,3 +218,40 @@ func (in *Inspector) ReadReplicationCredentials(ctx context.Context, key inst.In
 	}
 	return u.String, p.String, nil
 }
+
+// BinlogEvent is one event of a binary log (SHOW BINLOG EVENTS).
+type BinlogEvent struct {
+	Type     string
+	Pos, End int64
+}
+
+// BinlogEvents lists up to limit events of key's binary log file starting
+// at offset from (which must be an event's start).
+func (in *Inspector) BinlogEvents(ctx context.Context, key inst.InstanceKey, file string, from int64, limit int) ([]BinlogEvent, error) {
+	events, err := in.binlogEvents(ctx, key, file, from, limit)
+	if err != nil {
+		return nil, fmt.Errorf("binlog events of %s at %s:%d: %w", key, file, from, in.c.Redact(err))
+	}
+	return events, nil
+}
+
+func (in *Inspector) binlogEvents(ctx context.Context, key inst.InstanceKey, file string, from int64, limit int) ([]BinlogEvent, error) {
+	db, err := in.c.DB(key)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, "SHOW BINLOG EVENTS IN ? FROM ? LIMIT ?", file, from, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	all, err := readRows(rows)
+	if err != nil {
+		return nil, err
+	}
+	events := make([]BinlogEvent, 0, len(all))
+	for _, r := range all {
+		events = append(events, BinlogEvent{Type: r.str("Event_type"), Pos: r.int("Pos"), End: r.int("End_log_pos")})
+	}
+	return events, nil
+}

@@ -119,6 +119,11 @@ func canMoveEquivalent(replica *inst.Instance, below inst.InstanceKey) error {
 
 // equivalentOn reads where the stopped replica key stands on its master
 // and returns the most recently recorded equivalent position on below.
+// Without a pair at exactly that position, a pair recorded a little
+// earlier in the same binary log still holds when every event between it
+// and the replica's position carries no data (MariaDB writes its binlog
+// checkpoint shortly after a rotation, and a replica that started at the
+// recorded position goes on past it).
 func (o *Operator) equivalentOn(ctx context.Context, key, below inst.InstanceKey) (inst.BinlogCoordinates, error) {
 	now, err := o.fresh(ctx, key)
 	if err != nil {
@@ -134,5 +139,46 @@ func (o *Operator) equivalentOn(ctx context.Context, key, below inst.InstanceKey
 			return p.Coordinates, nil
 		}
 	}
+	earlier, err := o.store.EquivalencesBefore(ctx, at)
+	if err != nil {
+		return inst.BinlogCoordinates{}, err
+	}
+	for _, e := range earlier {
+		if e.There.Key != below {
+			continue
+		}
+		if o.onlyDatalessEvents(ctx, at.Key, e.Here.Coordinates, at.Coordinates) {
+			return e.There.Coordinates, nil
+		}
+		break // a nearer pair does not hold: an older one cannot either
+	}
 	return inst.BinlogCoordinates{}, refused("no recorded equivalence of %s on %s", at, below)
+}
+
+// datalessEvents are the binary log events that change no data.
+var datalessEvents = map[string]bool{
+	"Binlog_checkpoint": true, "Gtid_list": true, "Previous_gtids": true, "Heartbeat": true,
+	"Format_desc": true, "Rotate": true, "Start_encryption": true, "Stop": true,
+}
+
+// maxDatalessEvents bounds the events read between two positions.
+const maxDatalessEvents = 20
+
+// onlyDatalessEvents reports whether key's binary log holds only events
+// that change no data from from up to to (same file).
+func (o *Operator) onlyDatalessEvents(ctx context.Context, key inst.InstanceKey, from, to inst.BinlogCoordinates) bool {
+	events, err := o.in.BinlogEvents(ctx, key, from.LogFile, from.LogPos, maxDatalessEvents)
+	if err != nil {
+		log.Warningf("equivalence: %v", err)
+		return false
+	}
+	for _, e := range events {
+		if e.Pos >= to.LogPos {
+			return e.Pos == to.LogPos
+		}
+		if !datalessEvents[e.Type] {
+			return false
+		}
+	}
+	return len(events) > 0 && events[len(events)-1].End == to.LogPos
 }

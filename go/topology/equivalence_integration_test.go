@@ -23,7 +23,11 @@ func (f *fixture) insertCounters(t *testing.T, from, to int) {
 	for n := from; n <= to; n++ {
 		values = append(values, "("+strconv.Itoa(n)+")")
 	}
-	_, err := f.sb.SQL(f.master.Port, "CREATE DATABASE IF NOT EXISTS eqtest; CREATE TABLE IF NOT EXISTS eqtest.c (n INT PRIMARY KEY); "+
+	reset := ""
+	if from == 1 {
+		reset = "DROP DATABASE IF EXISTS eqtest; "
+	}
+	_, err := f.sb.SQL(f.master.Port, reset+"CREATE DATABASE IF NOT EXISTS eqtest; CREATE TABLE IF NOT EXISTS eqtest.c (n INT PRIMARY KEY); "+
 		"INSERT INTO eqtest.c VALUES "+strings.Join(values, ","))
 	require.NoError(t, err)
 }
@@ -76,13 +80,21 @@ func TestMoveEquivalentUndoesAMove(t *testing.T) {
 	onR1 := f.execAt(t, f.r2)
 	require.NotEqual(t, onMaster.LogFile, onR1.LogFile)
 
-	got, err := f.op.EquivalentPositions(ctx, f.r1, onR1)
+	// replica2 started on replica1 where the pair says; it may have gone
+	// on since through replica1's binlog checkpoint, which carries no data.
+	got, err := f.op.EquivalentPositions(ctx, f.master, onMaster)
 	require.NoError(t, err)
-	require.Equal(t, []backend.InstanceCoordinates{{Key: f.master, Coordinates: onMaster}}, got,
-		"the move recorded replica2's position on the master as equivalent to its start on replica1")
-	got, err = f.op.EquivalentPositions(ctx, f.master, onMaster)
+	require.Len(t, got, 1, "the move recorded replica2's position on the master")
+	start := got[0]
+	require.Equal(t, f.r1, start.Key)
+	require.Equal(t, onR1.LogFile, start.Coordinates.LogFile)
+	require.LessOrEqual(t, start.Coordinates.LogPos, onR1.LogPos, "equivalent to where replica2 started on replica1")
+	if start.Coordinates != onR1 {
+		t.Logf("replica2 went on from %s to %s through events without data", start.Coordinates, onR1)
+	}
+	got, err = f.op.EquivalentPositions(ctx, f.r1, start.Coordinates)
 	require.NoError(t, err)
-	require.Equal(t, []backend.InstanceCoordinates{{Key: f.r1, Coordinates: onR1}}, got, "found from the other side too")
+	require.Equal(t, []backend.InstanceCoordinates{{Key: f.master, Coordinates: onMaster}}, got, "found from the other side too")
 
 	i, err = f.op.MoveEquivalent(ctx, f.r2, f.master)
 	require.NoError(t, err)
@@ -125,4 +137,28 @@ func TestMoveEquivalentRefused(t *testing.T) {
 	require.Contains(t, err.Error(), "cycle")
 	_, err = f.op.EquivalentPositions(ctx, f.master, inst.BinlogCoordinates{LogFile: "x'; --", LogPos: 4})
 	require.ErrorIs(t, err, inst.ErrBadRequest)
+}
+
+// TestOnlyDatalessEvents: from the start of a fresh binary log up to its
+// end there are only events without data (format description, GTID list,
+// binlog checkpoint); once a replicated row is logged there, there are not.
+func TestOnlyDatalessEvents(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	_, err := f.sb.SQL(f.r1.Port, "FLUSH BINARY LOGS")
+	require.NoError(t, err)
+	r1, err := f.op.fresh(ctx, f.r1)
+	require.NoError(t, err)
+	end := r1.SelfBinlogCoordinates
+	start := inst.BinlogCoordinates{LogFile: end.LogFile, LogPos: 4}
+	require.True(t, f.op.onlyDatalessEvents(ctx, f.r1, start, end), "a new log up to %s", end)
+	require.False(t, f.op.onlyDatalessEvents(ctx, f.r1, start, inst.BinlogCoordinates{LogFile: end.LogFile, LogPos: end.LogPos + 1}),
+		"a position that is no event boundary")
+
+	f.insertCounters(t, 1, 3)
+	f.requireCounters(t, 3)
+	r1, err = f.op.fresh(ctx, f.r1)
+	require.NoError(t, err)
+	require.Equal(t, end.LogFile, r1.SelfBinlogCoordinates.LogFile)
+	require.False(t, f.op.onlyDatalessEvents(ctx, f.r1, start, r1.SelfBinlogCoordinates), "replicated rows in between")
 }

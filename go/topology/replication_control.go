@@ -3,6 +3,7 @@ package topology
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"orchestrator/go/inst"
 	"orchestrator/go/mysql"
@@ -212,18 +213,35 @@ func (o *Operator) PurgeBinaryLogs(ctx context.Context, key inst.InstanceKey, fi
 	})
 }
 
+// purgeKeptFor bounds how long a purge keeps retrying while the server
+// holds on to an older log.
+const purgeKeptFor = 5 * time.Second
+
 // purgeAndCheck purges and then checks the older logs are gone: the server
-// silently keeps a log that a replica's dump thread still has open.
+// silently keeps a log that a dump thread still has open, and MariaDB keeps
+// one until its binlog checkpoint is written (shortly after a rotation), so
+// a kept log is purged again for a few seconds before the refusal.
 func (o *Operator) purgeAndCheck(ctx context.Context, key inst.InstanceKey, file string) error {
-	if err := o.ap.PurgeBinaryLogsTo(ctx, key, file); err != nil {
-		return err
+	limit := inst.BinlogCoordinates{LogFile: file}
+	deadline := time.Now().Add(purgeKeptFor)
+	for {
+		if err := o.ap.PurgeBinaryLogsTo(ctx, key, file); err != nil {
+			return err
+		}
+		logs, err := o.in.BinaryLogs(ctx, key)
+		if err != nil {
+			return err
+		}
+		if len(logs) == 0 || !(inst.BinlogCoordinates{LogFile: logs[0]}).SmallerThan(limit) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return refused("%s kept %s: a replica is still reading it or the server has not checkpointed it; try again once replicas have moved on", key, logs[0])
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
-	logs, err := o.in.BinaryLogs(ctx, key)
-	if err != nil {
-		return err
-	}
-	if len(logs) > 0 && (inst.BinlogCoordinates{LogFile: logs[0]}).SmallerThan(inst.BinlogCoordinates{LogFile: file}) {
-		return refused("%s kept %s: a replica is still reading it; try again once replicas have moved on", key, logs[0])
-	}
-	return nil
 }
