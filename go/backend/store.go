@@ -74,13 +74,32 @@ func Open(ctx context.Context, cfg *config.Config) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("backend: unsupported BackendDB %q", cfg.BackendDB)
 	}
-	pctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout()+time.Second)
-	defer cancel()
-	if err := s.db.PingContext(pctx); err != nil {
+	if err := s.ping(ctx, cfg); err != nil {
 		_ = s.db.Close()
 		return nil, fmt.Errorf("backend %s unreachable: %w", s.Describe(cfg), err)
 	}
 	return s, nil
+}
+
+// ping checks the backend answers. On SQLite the first connection to a new
+// file switches it to WAL, which reports busy at once (without waiting in
+// the busy handler) while another process or pool does the same: that is
+// retried for the busy timeout.
+func (s *Store) ping(ctx context.Context, cfg *config.Config) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout()+time.Second)
+		err := s.db.PingContext(pctx)
+		cancel()
+		if err == nil || cfg.BackendDB != "sqlite3" || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Describe names the backend without secrets.
