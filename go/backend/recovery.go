@@ -346,11 +346,17 @@ func (s *Store) InterruptRecoveries(ctx context.Context, token string, startedBe
 	return s.affected(ctx, q, args...)
 }
 
-// RecoveriesToRevisit returns successful master recoveries still in their
-// active period whose data-safety report has not been completed.
+// revisitWindow bounds how long after a failover the failed master is
+// watched for: an acknowledgement or the end of the block period does
+// not end it.
+const revisitWindow = 24 * time.Hour
+
+// RecoveriesToRevisit returns successful master and co-master recoveries
+// of the last day whose data-safety report has not been completed.
 func (s *Store) RecoveriesToRevisit(ctx context.Context) ([]RecoveryRow, error) {
-	return s.readRecoveriesWhere(ctx, `is_successful=1 AND in_active_period=1 AND recovery_kind='MasterRecovery'
-		AND (data_safety IS NULL OR data_safety NOT LIKE '%"FailedMasterChecked":true%') ORDER BY recovery_id`)
+	return s.readRecoveriesWhere(ctx, `is_successful=1 AND recovery_kind IN ('MasterRecovery', 'CoMasterRecovery')
+		AND end_recovery >= ? AND (data_safety IS NULL OR data_safety NOT LIKE '%"FailedMasterChecked":true%') ORDER BY recovery_id`,
+		ts(time.Now().Add(-revisitWindow)))
 }
 
 // PurgeRecoveries deletes recoveries and their steps older than olderThan.

@@ -3,6 +3,7 @@ package recovery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -271,8 +272,9 @@ func (rc *Recoverer) revisit(ctx context.Context) {
 		if err != nil || !failed.IsLastCheckValid || !failed.LastChecked.After(row.EndRecovery) {
 			continue
 		}
-		newMaster, err := rc.d.Reader.Instance(ctx, row.SuccessorKey)
-		if err != nil || !newMaster.IsLastCheckValid {
+		// It answers again: act on fresh reads of both, not on the poll's.
+		failed, newMaster, err := rc.freshPair(ctx, row.Key, row.SuccessorKey)
+		if err != nil {
 			continue
 		}
 		r := fromRow(row)
@@ -280,8 +282,33 @@ func (rc *Recoverer) revisit(ctx context.Context) {
 	}
 }
 
+// freshPair probes a and b now and reads them back.
+func (rc *Recoverer) freshPair(ctx context.Context, a, b inst.InstanceKey) (*inst.Instance, *inst.Instance, error) {
+	var out [2]*inst.Instance
+	for n, key := range []inst.InstanceKey{a, b} {
+		if err := rc.fresh(ctx, key); err != nil {
+			return nil, nil, err
+		}
+		i, err := rc.d.Reader.Instance(ctx, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !i.IsLastCheckValid {
+			return nil, nil, fmt.Errorf("%s: last check invalid", key)
+		}
+		out[n] = i
+	}
+	return out[0], out[1], nil
+}
+
 func (rc *Recoverer) completeSafety(ctx context.Context, r *TopologyRecovery, failed, newMaster *inst.Instance) {
 	rep := r.DataSafety
+	if how := rejoined(failed, newMaster); how != "" {
+		rep.noteRejoined(failed, how, time.Now())
+		rc.step(ctx, r, "data safety: %s", rep.FailedMasterReadOnlyNote)
+		rc.storeSafety(ctx, r)
+		return
+	}
 	if !failed.ReadOnly && failed.IsMaster() {
 		c, cancel := context.WithTimeout(ctx, readOnlyTimeout)
 		err := rc.d.Applier.SetReadOnly(c, failed.Key, true)
@@ -296,6 +323,10 @@ func (rc *Recoverer) completeSafety(ctx context.Context, r *TopologyRecovery, fa
 	rep.checkFailedMaster(failed, newMaster, time.Now())
 	rc.step(ctx, r, "data safety: the failed master %s is readable again at %s; transactions it has that the new master %s lacks: %q",
 		failed.Key, rep.FailedMasterPosition, newMaster.Key, rep.LostTransactions)
+	rc.storeSafety(ctx, r)
+}
+
+func (rc *Recoverer) storeSafety(ctx context.Context, r *TopologyRecovery) {
 	row := rc.toRow(r)
 	if err := rc.d.Store.SetRecoveryDataSafety(ctx, r.UID, row.DataSafety); err != nil {
 		log.Errorf("%v", err)

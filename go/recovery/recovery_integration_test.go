@@ -447,3 +447,80 @@ func TestOrchestratorAloneCutOffNoFailover(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, strings.Join(w.Lines, "\n"), "UnreachableMaster")
 }
+
+// TestFailedMasterRevisited: the master commits two transactions its
+// replicas never receive (their IO threads stopped), then dies. After the
+// failover it starts again, writable and standing alone: the leader sets
+// it read-only and the data-safety report lists the two transactions as
+// lost, counted against the promoted position even though the new master
+// has written on since.
+func TestFailedMasterRevisited(t *testing.T) {
+	f := setup(t, nil, nil)
+	ctx := context.Background()
+	f.requireFlows(t, f.master, f.r1, f.r2, f.r3)
+	for _, k := range []inst.InstanceKey{f.r1, f.r2} {
+		_, err := f.sb.SQL(k.Port, "STOP SLAVE IO_THREAD")
+		require.NoError(t, err)
+	}
+	_, err := f.sb.SQL(f.master.Port, "INSERT INTO rectest.t VALUES ('unseen1'); INSERT INTO rectest.t VALUES ('unseen2')")
+	require.NoError(t, err)
+	failedAt, err := f.sb.SQL(f.master.Port, "SELECT @@gtid_binlog_pos")
+	require.NoError(t, err)
+	require.NoError(t, f.sb.Kill(f.master.Port))
+	for _, k := range []inst.InstanceKey{f.r1, f.r2} {
+		_, err := f.sb.SQL(k.Port, "START SLAVE IO_THREAD") // now failing to connect: they agree it is gone
+		require.NoError(t, err)
+	}
+	f.runLoops(t)
+	rec := f.waitRecovery(t, f.master, 30*time.Second)
+	require.True(t, rec.IsSuccessful, "errors: %v; decision: %v", rec.AllErrors, rec.Decision)
+	require.NotNil(t, rec.DataSafety)
+	require.False(t, rec.DataSafety.FailedMasterChecked, "the failed master is still down")
+	successor := *rec.SuccessorKey
+	f.requireFlows(t, successor) // the new master writes on
+
+	require.NoError(t, f.sb.StartOne(f.master.Port))
+	require.Eventually(t, func() bool {
+		list, err := f.rc.Recoveries(ctx, backend.RecoveryQuery{Key: &f.master})
+		return err == nil && len(list) > 0 && list[0].DataSafety != nil && list[0].DataSafety.FailedMasterChecked
+	}, 30*time.Second, 100*time.Millisecond, "the failed master is revisited once it answers")
+	list, err := f.rc.Recoveries(ctx, backend.RecoveryQuery{Key: &f.master})
+	require.NoError(t, err)
+	rep := list[0].DataSafety
+	require.Equal(t, strings.TrimSpace(failedAt), rep.FailedMasterPosition)
+	require.EqualValues(t, 2, rep.LostTransactionCount, "report: %+v", rep)
+	require.Equal(t, strings.TrimSpace(failedAt), rep.LostTransactions)
+	require.True(t, rep.FailedMasterSetReadOnly, "note: %s", rep.FailedMasterReadOnlyNote)
+	out, err := f.sb.SQL(f.master.Port, "SELECT @@read_only")
+	require.NoError(t, err)
+	require.Equal(t, "1", strings.TrimSpace(out))
+}
+
+// TestRestoredMasterLeftAlone: after a forced failover the old master is
+// made the master of its replicas again (as an operator restoring the
+// topology would): the revisit neither sets it read-only nor compares it.
+func TestRestoredMasterLeftAlone(t *testing.T) {
+	f := setup(t, nil, nil)
+	ctx := context.Background()
+	f.runLoops(t)
+	_, err := f.rc.ForceMasterFailover(ctx, f.master.String())
+	require.NoError(t, err)
+	rec := f.waitRecovery(t, f.master, 30*time.Second)
+	require.True(t, rec.IsSuccessful, "errors: %v", rec.AllErrors)
+	require.NoError(t, f.sb.Reset(ctx))
+	for _, k := range []inst.InstanceKey{f.master, f.r1, f.r2, f.r3} {
+		_, _ = f.disc.Probe(ctx, k)
+	}
+	require.Eventually(t, func() bool {
+		list, err := f.rc.Recoveries(ctx, backend.RecoveryQuery{Key: &f.master})
+		return err == nil && len(list) > 0 && list[0].DataSafety != nil && list[0].DataSafety.FailedMasterChecked
+	}, 30*time.Second, 100*time.Millisecond, "revisited")
+	list, err := f.rc.Recoveries(ctx, backend.RecoveryQuery{Key: &f.master})
+	require.NoError(t, err)
+	rep := list[0].DataSafety
+	require.False(t, rep.FailedMasterSetReadOnly)
+	require.Contains(t, rep.FailedMasterReadOnlyNote, "left as it is")
+	out, err := f.sb.SQL(f.master.Port, "SELECT @@read_only")
+	require.NoError(t, err)
+	require.Equal(t, "0", strings.TrimSpace(out), "the restored master stays writable")
+}

@@ -104,7 +104,10 @@ func newSafetyReport(promoted *inst.Instance, replicas []*inst.Instance, drained
 }
 
 // checkFailedMaster completes the report from a fresh read of the failed
-// master: which transactions it had that the new master lacks.
+// master. What it has that the new master lacks is counted against the
+// promoted server's position at promotion time: the new master's later
+// writes (with MariaDB GTID, higher sequence numbers in the same domain)
+// would otherwise hide what was lost.
 func (rep *DataSafetyReport) checkFailedMaster(failed, newMaster *inst.Instance, now time.Time) {
 	rep.FailedMasterChecked, rep.FailedMasterCheckedAt = true, inst.FormatTime(now)
 	gtid := rep.Method == "GTID"
@@ -116,7 +119,11 @@ func (rep *DataSafetyReport) checkFailedMaster(failed, newMaster *inst.Instance,
 		}
 		return
 	}
-	_, extra, err := gtidDiff(rep.FailedMasterPosition, position(newMaster, true), !failed.IsMariaDB())
+	promoted := rep.PromotedPosition
+	if promoted == "" {
+		promoted = position(newMaster, true)
+	}
+	_, extra, err := gtidDiff(rep.FailedMasterPosition, promoted, !failed.IsMariaDB())
 	if err != nil {
 		rep.LostTransactions = "cannot compare: " + err.Error()
 		return
@@ -124,8 +131,32 @@ func (rep *DataSafetyReport) checkFailedMaster(failed, newMaster *inst.Instance,
 	rep.LostTransactions = extra
 	rep.LostTransactionCount = 0
 	if extra != "" {
-		rep.LostTransactionCount = countGTIDs(extra, !failed.IsMariaDB(), rep.FailedMasterPosition, position(newMaster, true))
+		rep.LostTransactionCount = countGTIDs(extra, !failed.IsMariaDB(), rep.FailedMasterPosition, promoted)
 	}
+}
+
+// rejoined says how the failed master was put back into replication since
+// the recovery (by hand, or the topology restored), or "" when it stands
+// alone: a rejoined server is neither set read-only nor compared, its
+// position no longer being the one it failed with.
+func rejoined(failed, newMaster *inst.Instance) string {
+	switch {
+	case failed.IsReplica() && !failed.MasterKey.IsDetached():
+		return fmt.Sprintf("the failed master %s replicates from %s again", failed.Key, failed.MasterKey)
+	case len(failed.Replicas) > 0:
+		return fmt.Sprintf("the failed master %s has replicas again (%d)", failed.Key, len(failed.Replicas))
+	case newMaster.IsReplica() && !newMaster.MasterKey.IsDetached():
+		return fmt.Sprintf("the promoted %s replicates from %s again", newMaster.Key, newMaster.MasterKey)
+	}
+	return ""
+}
+
+// noteRejoined completes the report of a failed master that rejoined.
+func (rep *DataSafetyReport) noteRejoined(failed *inst.Instance, how string, now time.Time) {
+	rep.FailedMasterChecked, rep.FailedMasterCheckedAt = true, inst.FormatTime(now)
+	rep.FailedMasterPosition = position(failed, rep.Method == "GTID")
+	rep.LostTransactions, rep.LostTransactionCount = "", -1
+	rep.FailedMasterReadOnlyNote = how + ": left as it is, and not compared"
 }
 
 // countGTIDs counts transactions in an Oracle set, or for MariaDB the
