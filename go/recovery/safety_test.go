@@ -22,7 +22,7 @@ func TestCheckFailedMasterCountsAgainstThePromotedPosition(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name, failed, promotedAt, newMasterNow, lost string
-		count                                      int64
+		count                                        int64
 	}{
 		{"three lost, new master wrote on", "0-1-100", "0-1-97", "0-2-250", "0-1-100", 3},
 		{"nothing lost", "0-1-97", "0-1-97", "0-2-250", "", 0},
