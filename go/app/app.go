@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,11 +37,28 @@ func Run(args []string, version string, stdout, stderr io.Writer) int {
 		code = dispatch(c, version, stdout, stderr)
 		return nil
 	}
+	// A bad flag is one line, not the library's usage dump.
+	a.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return err }
 	if err := a.Run(args); err != nil {
-		fmt.Fprintln(stderr, "orchestrator:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usageText(a.Flags))
+			return 0
+		}
+		fmt.Fprintf(stderr, "orchestrator: %v (orchestrator --help lists the flags)\n", err)
 		return 1
 	}
 	return code
+}
+
+// usageText is what --help prints: the two modes and the global flags.
+func usageText(flags []cli.Flag) string {
+	var b strings.Builder
+	b.WriteString("usage: orchestrator [flags] http                  run the service\n" +
+		"       orchestrator [flags] -c <command> [...]      run one command (orchestrator -c help lists them)\n\nflags:\n")
+	for _, f := range flags {
+		fmt.Fprintf(&b, "  %s\n", f.String())
+	}
+	return b.String()
 }
 
 // validArgs refuses arguments that are not UTF-8: names, owners and
@@ -80,9 +98,9 @@ func globalFlags() []cli.Flag {
 		str("hostname", "hostname for resolve/unresolve commands"),
 		str("tag", "tag name[=value]"),
 		boolean("debug", "debug logging"),
-		boolean("verbose", "info logging"),
+		boolean("verbose", "info logging (the default of the service)"),
 		boolean("stack", "print stack traces with errors"),
-		boolean("quiet", "errors only"),
+		boolean("quiet", "errors only, no configuration warnings"),
 		boolean("noop", "compute but do not change servers"),
 		boolean("dry-run", "show what a recovery would do, change nothing"),
 		boolean("skip-continuous-registration", "do not register this CLI run in node_health"),
@@ -127,6 +145,10 @@ func dispatch(c *cli.Context, version string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orchestrator: unknown command %q (orchestrator -c help lists them)\n", command)
 		return 1
 	}
+	if extra := c.Args(); len(extra) > 0 && !(len(extra) == 1 && extra.First() == "cli") {
+		fmt.Fprintf(stderr, "orchestrator: unexpected argument %q after -c %s (flags go before it: -i, -d, ...)\n", extra.First(), command)
+		return 1
+	}
 	return runCommand(c, cmd, version, stdout, stderr)
 }
 
@@ -144,7 +166,9 @@ func setupLogging(c *cli.Context) {
 	log.SetPrintStackTrace(c.Bool("stack"))
 }
 
-func loadConfig(c *cli.Context) (*config.Config, error) {
+// loadConfig loads the configuration; its warnings (unknown keys, loose
+// file permissions) are printed whatever the log level, unless --quiet.
+func loadConfig(c *cli.Context, stderr io.Writer) (*config.Config, error) {
 	paths, explicit := config.DefaultPaths, false
 	if p := c.String("config"); p != "" {
 		paths, explicit = []string{p}, true
@@ -153,8 +177,10 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warnings {
-		log.Warning(w)
+	if !c.Bool("quiet") {
+		for _, w := range warnings {
+			fmt.Fprintln(stderr, "orchestrator: warning:", w)
+		}
 	}
 	if cfg.Debug {
 		log.SetLevel(log.DEBUG)
@@ -186,7 +212,7 @@ func runCommand(c *cli.Context, cmd Command, version string, stdout, stderr io.W
 		fmt.Fprintln(stderr, "orchestrator:", err)
 		return 1
 	}
-	cfg, err := loadConfig(c)
+	cfg, err := loadConfig(c, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "orchestrator:", oneLine(err, cfg))
 		return 1

@@ -40,11 +40,14 @@ func run(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-func sqliteConfig(t *testing.T) string {
+// sqliteConfig writes a config on a fresh SQLite file, with extra JSON
+// members appended.
+func sqliteConfig(t *testing.T, extra ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "conf.json")
-	require.NoError(t, os.WriteFile(p, []byte(`{"BackendDB":"sqlite3","SQLite3DataFile":"`+filepath.Join(dir, "o.db")+`"}`), 0o600))
+	members := append([]string{`"BackendDB":"sqlite3"`, `"SQLite3DataFile":"` + filepath.Join(dir, "o.db") + `"`}, extra...)
+	require.NoError(t, os.WriteFile(p, []byte("{"+strings.Join(members, ",")+"}"), 0o600))
 	return p
 }
 
@@ -64,6 +67,9 @@ func TestCLIErrors(t *testing.T) {
 		{"no command", []string{"--config", conf}, "no command"},
 		{"help for unknown", []string{"help", "nope"}, "unknown command"},
 		{"both -d and -s", []string{"--config", conf, "-c", "clusters", "-d", "a:1", "-s", "b:1"}, "either -d or -s"},
+		{"unknown flag", []string{"--config", conf, "--bogus", "-c", "clusters"}, "flag provided but not defined: -bogus"},
+		{"flag without value", []string{"--config", conf, "-c", "which-master", "-i"}, "flag needs an argument: -i"},
+		{"argument after the command", []string{"--config", conf, "-c", "clusters", "extra"}, `unexpected argument "extra"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,6 +93,23 @@ func TestCLIHelp(t *testing.T) {
 	code, out, _ = run(t, "--version")
 	require.Equal(t, 0, code)
 	require.Equal(t, "test\n", out)
+	code, out, errOut := run(t, "--help")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "orchestrator [flags] http")
+	require.Contains(t, out, "--instance value, -i value")
+}
+
+// TestConfigWarningsShown: an unknown key is reported on stderr at the
+// default log level, the command still runs; --quiet hides it.
+func TestConfigWarningsShown(t *testing.T) {
+	t.Parallel()
+	conf := sqliteConfig(t, `"NoSuchKey": 1`)
+	code, _, errOut := run(t, "--config", conf, "-c", "clusters")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, `warning: config file `+conf+`: unknown key "NoSuchKey" ignored`)
+	code, _, errOut = run(t, "--config", conf, "--quiet", "-c", "clusters")
+	require.Equal(t, 0, code, errOut)
+	require.NotContains(t, errOut, "NoSuchKey")
 }
 
 func TestParseDuration(t *testing.T) {

@@ -38,7 +38,10 @@ func (n *node) AppVersion() string { return n.version }
 func (n *node) Started() string    { return n.started.UTC().Format(time.RFC3339) }
 
 func runService(c *cli.Context, version string, stderr io.Writer) int {
-	cfg, err := loadConfig(c)
+	if !c.Bool("quiet") && !c.Bool("debug") {
+		log.SetLevel(log.INFO) // the service log tells what it did: leadership, recoveries, cleanup
+	}
+	cfg, err := loadConfig(c, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "orchestrator:", oneLine(err, cfg))
 		return 1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -95,10 +96,53 @@ func (s *Store) lockSchema(ctx context.Context, conn *sql.Conn) (func(), error) 
 
 func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, v int) error {
 	for _, stmt := range migrations[v] {
+		done, err := s.alreadyApplied(ctx, conn, stmt)
+		if err != nil {
+			return fmt.Errorf("%.80s...: %w", stmt, err)
+		}
+		if done {
+			continue
+		}
 		if _, err := conn.ExecContext(ctx, s.dialect.DDL(stmt)); err != nil {
 			return fmt.Errorf("%.80s...: %w", stmt, err)
 		}
 	}
 	_, err := conn.ExecContext(ctx, `INSERT INTO orchestrator_db_deployments (deployed_version, deployed_timestamp) VALUES (?, ?)`, v, ts(time.Now()))
 	return err
+}
+
+// The DDL forms migrations use, and how to tell one has already run.
+var (
+	createTableDDL = regexp.MustCompile(`^\s*CREATE TABLE (\w+)\b`)
+	createIndexDDL = regexp.MustCompile(`^\s*CREATE (?:UNIQUE )?INDEX (\w+) ON (\w+)\b`)
+	addColumnDDL   = regexp.MustCompile(`^\s*ALTER TABLE (\w+) ADD COLUMN (\w+)\b`)
+)
+
+// alreadyApplied reports whether a migration statement's object exists. On
+// MySQL every DDL statement commits by itself, so a migration cut short
+// (a dropped connection, a killed process, a missing privilege) leaves
+// some of its objects behind without its version row; the next start
+// applies the rest. The schema is read from information_schema, not
+// guessed from error texts. On SQLite a migration is one transaction and
+// never half-applied.
+func (s *Store) alreadyApplied(ctx context.Context, conn *sql.Conn, stmt string) (bool, error) {
+	if s.dialect.Name() != "mysql" {
+		return false, nil
+	}
+	var query string
+	var args []any
+	if m := createTableDDL.FindStringSubmatch(stmt); m != nil {
+		query, args = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`, []any{m[1]}
+	} else if m := createIndexDDL.FindStringSubmatch(stmt); m != nil {
+		query, args = `SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = DATABASE() AND index_name = ? AND table_name = ?`, []any{m[1], m[2]}
+	} else if m := addColumnDDL.FindStringSubmatch(stmt); m != nil {
+		query, args = `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?`, []any{m[1], m[2]}
+	} else {
+		return false, nil
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return false, fmt.Errorf("read the schema: %w", err)
+	}
+	return n > 0, nil
 }

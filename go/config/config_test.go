@@ -48,6 +48,13 @@ func TestLoad(t *testing.T) {
 		{name: "wrong type names key and file", json: `{"InstancePollSeconds": "five"}`, wantErr: "key InstancePollSeconds"},
 		{name: "wrong list type", json: `{"DiscoverySeeds": "a:1"}`, wantErr: "key DiscoverySeeds: expected a list of a string"},
 		{name: "malformed", json: `{"InstancePollSeconds": `, wantErr: "malformed JSON"},
+		{name: "trailing data", json: `{"InstancePollSeconds": 5} garbage`, wantErr: "malformed JSON: unexpected data after the object"},
+		{name: "two objects", json: `{"InstancePollSeconds": 5} {"InstancePollSeconds": 6}`, wantErr: "unexpected data after the object"},
+		{name: "null", json: `null`, wantErr: "expected an object, got null"},
+		{name: "not an object", json: `[1, 2]`, wantErr: "malformed JSON"},
+		{name: "trailing whitespace is fine", json: "{\"InstancePollSeconds\": 7}\n\n", check: func(t *testing.T, c *Config, _ []string) {
+			require.Equal(t, 7, int(c.InstancePollSeconds))
+		}},
 		{name: "mysql backend chosen by host", json: `{"MySQLOrchestratorHost": "h", "MySQLOrchestratorDatabase": "orc"}`, check: func(t *testing.T, c *Config, _ []string) {
 			require.Equal(t, "mysql", c.BackendDB)
 		}},
@@ -62,7 +69,7 @@ func TestLoad(t *testing.T) {
 			require.Equal(t, "select 1", c.ReplicationLagQuery)
 		}},
 		{name: "conflicting promotion flags", json: `{"FailMasterPromotionIfSQLThreadNotUpToDate": true, "DelayMasterPromotionIfSQLThreadNotUpToDate": true}`, wantErr: "cannot both"},
-		{name: "bad filter regexp", json: `{"RecoveryIgnoreHostnameFilters": ["("]}`, wantErr: "invalid hostname filter"},
+		{name: "bad filter regexp", json: `{"RecoveryIgnoreHostnameFilters": ["("]}`, wantErr: "key RecoveryIgnoreHostnameFilters: invalid hostname filter"},
 		{name: "url prefix normalised", json: `{"URLPrefix": "orc/"}`, check: func(t *testing.T, c *Config, _ []string) {
 			require.Equal(t, "/orc", c.URLPrefix)
 		}},
@@ -74,9 +81,7 @@ func TestLoad(t *testing.T) {
 			c, warnings, err := Load([]string{p}, true)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
-				if tc.name == "wrong type names key and file" {
-					require.ErrorContains(t, err, p)
-				}
+				require.ErrorContains(t, err, p, "every error names the file")
 				return
 			}
 			require.NoError(t, err)

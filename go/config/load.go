@@ -41,7 +41,7 @@ var ignoredKeys = map[string]bool{
 // for the caller to log.
 func Load(paths []string, explicit bool) (*Config, []string, error) {
 	c := Defaults()
-	var warnings []string
+	var warnings, read []string
 	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -54,11 +54,12 @@ func Load(paths []string, explicit bool) (*Config, []string, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		read = append(read, path)
 		warnings = append(warnings, w...)
 	}
 	w, err := c.finish()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", describeFiles(read), err)
 	}
 	return c, append(warnings, w...), nil
 }
@@ -70,6 +71,12 @@ func (c *Config) apply(path string, data []byte) ([]string, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&raw); err != nil {
 		return nil, fmt.Errorf("config file %s: malformed JSON: %w", path, err)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("config file %s: malformed JSON: expected an object, got null", path)
+	}
+	if off := dec.InputOffset(); dec.More() || len(bytes.TrimSpace(data[off:])) > 0 {
+		return nil, fmt.Errorf("config file %s: malformed JSON: unexpected data after the object (offset %d)", path, off)
 	}
 	var warnings []string
 	v := reflect.ValueOf(c).Elem()
@@ -88,6 +95,17 @@ func (c *Config) apply(path string, data []byte) ([]string, error) {
 		field.Set(target.Elem())
 	}
 	return warnings, nil
+}
+
+// describeFiles names the files a merged configuration came from.
+func describeFiles(read []string) string {
+	switch len(read) {
+	case 0:
+		return "config (defaults only)"
+	case 1:
+		return "config file " + read[0]
+	}
+	return "config files " + strings.Join(read, ", ")
 }
 
 func isExported(name string) bool { return name != "" && name[0] >= 'A' && name[0] <= 'Z' }
@@ -147,7 +165,7 @@ func (c *Config) finish() ([]string, error) {
 	}
 	if c.SlaveLagQuery != "" {
 		if c.ReplicationLagQuery != "" && c.ReplicationLagQuery != c.SlaveLagQuery {
-			return nil, errors.New("config: SlaveLagQuery and ReplicationLagQuery are both set and differ")
+			return nil, errors.New("SlaveLagQuery and ReplicationLagQuery are both set and differ")
 		}
 		c.ReplicationLagQuery = c.SlaveLagQuery
 	}
@@ -182,40 +200,49 @@ func (c *Config) validate() error {
 			c.BackendDB = "sqlite3"
 		}
 	default:
-		return fmt.Errorf("config: key BackendDB: unsupported backend %q (mysql, sqlite3)", c.BackendDB)
+		return fmt.Errorf("key BackendDB: unsupported backend %q (mysql, sqlite3)", c.BackendDB)
 	}
 	if c.BackendDB == "sqlite3" && c.SQLite3DataFile == "" {
 		c.SQLite3DataFile = "/var/lib/orchestrator/orchestrator.sqlite3"
 	}
 	if c.BackendDB == "mysql" && (c.MySQLOrchestratorHost == "" || c.MySQLOrchestratorDatabase == "") {
-		return errors.New("config: BackendDB mysql needs MySQLOrchestratorHost and MySQLOrchestratorDatabase")
+		return errors.New("BackendDB mysql needs MySQLOrchestratorHost and MySQLOrchestratorDatabase")
 	}
 	if c.FailMasterPromotionIfSQLThreadNotUpToDate && c.DelayMasterPromotionIfSQLThreadNotUpToDate {
-		return errors.New("config: FailMasterPromotionIfSQLThreadNotUpToDate and DelayMasterPromotionIfSQLThreadNotUpToDate cannot both be true")
+		return errors.New("FailMasterPromotionIfSQLThreadNotUpToDate and DelayMasterPromotionIfSQLThreadNotUpToDate cannot both be true")
 	}
 	if c.FailMasterPromotionOnLagMinutes > 0 && c.ReplicationLagQuery == "" {
-		return errors.New("config: FailMasterPromotionOnLagMinutes needs ReplicationLagQuery")
+		return errors.New("FailMasterPromotionOnLagMinutes needs ReplicationLagQuery")
 	}
 	if c.InstancePollSeconds == 0 {
-		return errors.New("config: key InstancePollSeconds must be at least 1")
+		return errors.New("key InstancePollSeconds must be at least 1")
 	}
 	switch c.AuthenticationMethod {
 	case "", "none", "basic", "multi", "proxy":
 	default:
-		return fmt.Errorf("config: key AuthenticationMethod: unsupported method %q (none, basic, multi, proxy)", c.AuthenticationMethod)
+		return fmt.Errorf("key AuthenticationMethod: unsupported method %q (none, basic, multi, proxy)", c.AuthenticationMethod)
 	}
-	for _, group := range [][]string{c.DiscoveryIgnoreHostnameFilters, c.DiscoveryIgnoreMasterHostnameFilters,
-		c.DiscoveryIgnoreReplicaHostnameFilters, c.RecoveryIgnoreHostnameFilters, c.PromotionIgnoreHostnameFilters,
-		c.ProblemIgnoreHostnameFilters, c.OSCIgnoreHostnameFilters} {
-		for _, f := range group {
+	for _, group := range []struct {
+		key     string
+		filters []string
+	}{
+		{"DiscoveryIgnoreHostnameFilters", c.DiscoveryIgnoreHostnameFilters},
+		{"DiscoveryIgnoreMasterHostnameFilters", c.DiscoveryIgnoreMasterHostnameFilters},
+		{"DiscoveryIgnoreReplicaHostnameFilters", c.DiscoveryIgnoreReplicaHostnameFilters},
+		{"RecoveryIgnoreHostnameFilters", c.RecoveryIgnoreHostnameFilters},
+		{"PromotionIgnoreHostnameFilters", c.PromotionIgnoreHostnameFilters},
+		{"ProblemIgnoreHostnameFilters", c.ProblemIgnoreHostnameFilters},
+		{"OSCIgnoreHostnameFilters", c.OSCIgnoreHostnameFilters},
+	} {
+		for _, f := range group.filters {
 			if _, err := regexp.Compile(f); err != nil {
-				return fmt.Errorf("config: invalid hostname filter %q: %w", f, err)
+				return fmt.Errorf("key %s: invalid hostname filter %q: %w", group.key, f, err)
 			}
 		}
 	}
 	for _, p := range []struct{ key, pattern string }{{"DataCenterPattern", c.DataCenterPattern}, {"RegionPattern", c.RegionPattern}, {"PhysicalEnvironmentPattern", c.PhysicalEnvironmentPattern}} {
 		if _, err := regexp.Compile(p.pattern); err != nil {
-			return fmt.Errorf("config: key %s: %w", p.key, err)
+			return fmt.Errorf("key %s: %w", p.key, err)
 		}
 	}
 	return nil
