@@ -70,6 +70,7 @@ func topologyCommands() []Command {
 		{Name: "skip-query", Section: repl, Help: "skip the failed statement and start replication", Needs: id, Run: O((*topology.Operator).SkipQuery)},
 		{Name: "enable-gtid", Section: repl, Help: "switch a replica to GTID positioning", Needs: id, Run: O((*topology.Operator).EnableGTID)},
 		{Name: "disable-gtid", Section: repl, Help: "switch a replica to binlog coordinates", Needs: id, Run: O((*topology.Operator).DisableGTID)},
+		{Name: "locate-gtid-errant", Section: repl, Help: "print the binary logs of -i that hold its errant GTIDs, one per line", Needs: id, Run: onEachKey(locateGTIDErrant)},
 		{Name: "which-gtid-errant", Section: repl, Help: "print the GTIDs -i executed that its cluster's master lacks (empty line if none)", Needs: id, Run: onEachKey(whichGTIDErrant)},
 		{Name: "gtid-errant-reset-master", Section: repl, Help: "remove -i's errant GTIDs from its history with RESET MASTER (refused when it has replicas)", Needs: id, Run: O((*topology.Operator).GTIDErrantResetMaster)},
 		{Name: "gtid-errant-inject-empty", Section: repl, Help: "commit -i's errant GTIDs as empty transactions on the master (Oracle GTID only)", Needs: id, Run: O((*topology.Operator).GTIDErrantInjectEmpty)},
@@ -245,6 +246,10 @@ func whichGTIDErrant(e *Env, o *topology.Operator, key inst.InstanceKey) ([]stri
 		return nil, err
 	}
 	return []string{errant}, nil
+}
+
+func locateGTIDErrant(e *Env, o *topology.Operator, key inst.InstanceKey) ([]string, error) {
+	return o.LocateGTIDErrant(e.Ctx, key)
 }
 
 func delayReplication(e *Env, o *topology.Operator, key inst.InstanceKey) ([]string, error) {

@@ -70,6 +70,8 @@ func TestLoad(t *testing.T) {
 		}},
 		{name: "conflicting promotion flags", json: `{"FailMasterPromotionIfSQLThreadNotUpToDate": true, "DelayMasterPromotionIfSQLThreadNotUpToDate": true}`, wantErr: "cannot both"},
 		{name: "bad filter regexp", json: `{"RecoveryIgnoreHostnameFilters": ["("]}`, wantErr: "key RecoveryIgnoreHostnameFilters: invalid hostname filter"},
+		{name: "basic auth without a password", json: `{"AuthenticationMethod": "basic", "HTTPAuthUser": "admin"}`, wantErr: "needs HTTPAuthUser and HTTPAuthPassword"},
+		{name: "multi auth without a user", json: `{"AuthenticationMethod": "multi", "HTTPAuthPassword": "x"}`, wantErr: "needs HTTPAuthUser and HTTPAuthPassword"},
 		{name: "url prefix normalised", json: `{"URLPrefix": "orc/"}`, check: func(t *testing.T, c *Config, _ []string) {
 			require.Equal(t, "/orc", c.URLPrefix)
 		}},

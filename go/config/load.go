@@ -218,7 +218,11 @@ func (c *Config) validate() error {
 		return errors.New("key InstancePollSeconds must be at least 1")
 	}
 	switch c.AuthenticationMethod {
-	case "", "none", "basic", "multi", "proxy":
+	case "basic", "multi":
+		if c.HTTPAuthUser == "" || c.HTTPAuthPassword == "" {
+			return fmt.Errorf("key AuthenticationMethod: %q needs HTTPAuthUser and HTTPAuthPassword (empty credentials would let anyone in)", c.AuthenticationMethod)
+		}
+	case "", "none", "proxy":
 	default:
 		return fmt.Errorf("key AuthenticationMethod: unsupported method %q (none, basic, multi, proxy)", c.AuthenticationMethod)
 	}

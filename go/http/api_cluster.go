@@ -153,6 +153,9 @@ func (s *Server) clusterInfo(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if len(list) == 0 { // forgotten since its name was resolved
+		return nil, "", fmt.Errorf("%w: cluster %s has no instances", inst.ErrNotFound, r.Param("clusterHint"))
+	}
 	return s.clusterInfoOf(list[0].ClusterName, list), "", nil
 }
 

@@ -140,6 +140,9 @@ func (s *Server) forgetCluster(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if len(list) == 0 { // forgotten since its name was resolved
+		return nil, "", fmt.Errorf("%w: cluster %s has no instances", inst.ErrNotFound, r.Param("clusterHint"))
+	}
 	for _, i := range list {
 		if err := s.deps.Discoverer.Forget(r.Ctx, i.Key); err != nil {
 			return nil, "", err

@@ -74,6 +74,7 @@ func (s *Server) topologyRoutes() []Route {
 		op("/api/end-downtime/:host/:port", "end a downtime", s.endDowntime),
 		{Path: "/api/can-replicate-from/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFrom), Doc: "Message true/false"},
 		{Path: "/api/can-replicate-from-gtid/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFromGTID), Doc: "Message true/false, requiring GTID"},
+		{Path: "/api/locate-gtid-errant/:host/:port", Handler: s.locateGTIDErrant, Doc: "the binary logs of an instance that hold its errant GTIDs (Details: list of file names, empty when none)"},
 		{Path: "/api/which-gtid-errant/:host/:port", Handler: s.whichGTIDErrant, Doc: "errant GTIDs of an instance against its cluster's master, both probed now; Details \"\" when none"},
 		{Path: "/api/master-equivalent/:host/:port/:logFile/:logPos", Handler: s.masterEquivalent, Doc: "positions on other servers recorded as equivalent to logFile:logPos on this one; Details = [{Key, Coordinates}]"},
 		{Path: "/api/restart-replica-statements/:host/:port", Handler: s.restartReplicaStatements, Doc: "statements wrapping ?q with the stop/start that keeps thread state"},
@@ -290,6 +291,15 @@ func (s *Server) whichGTIDErrant(r *Request) (any, string, error) {
 	}
 	errant, err := s.deps.Operator.WhichGTIDErrant(r.Ctx, key)
 	return errant, "", err
+}
+
+func (s *Server) locateGTIDErrant(r *Request) (any, string, error) {
+	key, err := requestKey(r)
+	if err != nil {
+		return nil, "", err
+	}
+	logs, err := s.deps.Operator.LocateGTIDErrant(r.Ctx, key)
+	return logs, "", err
 }
 
 // canReplicate answers Message "true" or "false" (with the reason in

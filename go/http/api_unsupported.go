@@ -54,7 +54,6 @@ func (s *Server) maintenanceRoutes() []Route {
 	return []Route{
 		{Path: "/api/end-maintenance/:maintenanceKey", Mutates: true, Handler: s.endMaintenanceByID, Doc: "end one maintenance lock by its id"},
 		{Path: "/api/kill-query/:host/:port/:process", Mutates: true, Handler: s.killQuery, Doc: "KILL QUERY of one connection id"},
-		{Path: "/api/locate-gtid-errant/:host/:port", Handler: unsupported("locating errant GTIDs in binary logs is not supported: gtid-errant-reset-master repairs them"), Doc: "not supported: see which-gtid-errant"},
 	}
 }
 

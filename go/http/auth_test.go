@@ -227,3 +227,20 @@ func FuzzInstanceParams(f *testing.F) {
 		}
 	})
 }
+
+// TestUnauthorizedAsksForBasicCredentials: with basic or multi
+// authentication a 401 carries WWW-Authenticate (curl --anyauth, browsers);
+// the proxy method leaves asking to the proxy.
+func TestUnauthorizedAsksForBasicCredentials(t *testing.T) {
+	t.Parallel()
+	for method, want := range map[string]string{"basic": `Basic realm="orchestrator"`, "multi": `Basic realm="orchestrator"`} {
+		s := newServer(t, func(c *config.Config) {
+			c.AuthenticationMethod, c.HTTPAuthUser, c.HTTPAuthPassword = method, "dba", "pw"
+		})
+		req := httptest.NewRequest(http.MethodGet, readPath, nil)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusUnauthorized, rec.Code, method)
+		require.Equal(t, want, rec.Header().Get("WWW-Authenticate"), method)
+	}
+}

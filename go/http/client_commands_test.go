@@ -30,8 +30,7 @@ import (
 // Verified only by their refusal:
 //   - match, match-up, match-up-replicas, last-pseudo-gtid:
 //     pseudo-GTID is not implemented; the API refuses with a reason.
-//   - locate-gtid-errant (binlog search not implemented) and
-//     gtid-errant-inject-empty (MariaDB logs no empty transactions).
+//   - gtid-errant-inject-empty (MariaDB logs no empty transactions).
 //   - raft-leader, raft-health, raft-leader-hostname, raft-elect-leader: no
 //     raft here (leadership is a backend heartbeat row).
 //   - recover-lite: refused on a healthy master (recover itself runs a real
@@ -567,7 +566,10 @@ func (f *clientFixture) errantPhase() clientPhase {
 			require.Contains(t, out[0], errantDomain)
 			require.Contains(t, f.variable(t, p2, "gtid_binlog_pos"), out[0], "the errant GTID is in replica2's binlog")
 		}},
-		{args: args("-c locate-gtid-errant -i " + r2), refused: "not supported"},
+		{args: args("-c locate-gtid-errant -i " + r2), want: func(t *testing.T, out []string) {
+			logs := f.binlogs(t, p2)
+			require.Equal(t, []string{logs[len(logs)-1]}, out, "the log replica2 wrote its own transaction to")
+		}},
 		{args: args("-c gtid-errant-inject-empty -i " + r2), refused: "MariaDB does not log empty transactions"},
 		{args: args("-c gtid-errant-reset-master -i " + r2), want: all(is(r2), truth(func(t *testing.T) {
 			require.NotContains(t, f.variable(t, p2, "gtid_binlog_pos"), errantDomain)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,14 @@ func (c *coalescer) do(key string, fn func() (any, string, error)) (any, string,
 		delete(c.flights, key)
 		c.mu.Unlock()
 		close(f.done)
+	}()
+	defer func() {
+		// The caller's panic goes on to its own recovery; the waiters get
+		// an error, not an empty answer.
+		if p := recover(); p != nil {
+			f.details, f.message, f.err = nil, "", fmt.Errorf("the shared read failed: %v", p)
+			panic(p)
+		}
 	}()
 	f.details, f.message, f.err = fn()
 	return f.details, f.message, f.err

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -44,5 +45,41 @@ func TestCoalescer(t *testing.T) {
 	require.Equal(t, []any{int32(1), int32(1), int32(1), int32(1), int32(2)}, results)
 	other, _, _ := c.do("other", func() (any, string, error) { return "x", "", nil })
 	require.Equal(t, "x", other)
+	require.Empty(t, c.flights)
+}
+
+// TestCoalescerPanic: when the shared read panics, its caller panics (for
+// the server's recovery to answer 500) and the waiters get an error, never
+// an empty success.
+func TestCoalescerPanic(t *testing.T) {
+	t.Parallel()
+	c := newCoalescer()
+	release := make(chan struct{})
+	started := make(chan struct{})
+	var panicked atomic.Bool
+	go func() {
+		defer func() { panicked.Store(recover() != nil) }()
+		_, _, _ = c.do("k", func() (any, string, error) {
+			close(started)
+			<-release
+			panic("boom")
+		})
+	}()
+	<-started
+	var waiterErr error
+	var details any
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		details, _, waiterErr = c.do("k", func() (any, string, error) { return "never run", "", nil })
+	}()
+	for c.waiting("k") < 1 {
+		runtime.Gosched()
+	}
+	close(release)
+	<-done
+	require.ErrorContains(t, waiterErr, "the shared read failed: boom")
+	require.Nil(t, details)
+	require.Eventually(t, panicked.Load, time.Second, time.Millisecond, "the caller panicked")
 	require.Empty(t, c.flights)
 }

@@ -188,6 +188,12 @@ func (s *Server) hasRoute(path string) bool {
 	return slices.ContainsFunc(s.routes, func(rt Route) bool { return rt.Path == path })
 }
 
+// basicAuth reports an AuthenticationMethod that asks for a user and
+// password (a 401 then says so, for curl -u and browsers).
+func (s *Server) basicAuth() bool {
+	return s.cfg.AuthenticationMethod == "basic" || s.cfg.AuthenticationMethod == "multi"
+}
+
 // public routes answer without authentication, for load balancers.
 func (s *Server) public(rt Route) bool {
 	return !rt.Mutates && (rt.Path == "/api/health" || rt.Path == "/api/status" || rt.Path == s.cfg.StatusEndpoint)
@@ -206,6 +212,9 @@ func (s *Server) respond(rt Route, params martini.Params, req *http.Request, ren
 		user, err = s.authorize(req, rt.Mutates)
 	}
 	if err != nil {
+		if statusOf(err) == http.StatusUnauthorized && s.basicAuth() {
+			ren.Header().Set("WWW-Authenticate", `Basic realm="orchestrator"`)
+		}
 		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: s.redact(err.Error())})
 		return statusOf(err)
 	}

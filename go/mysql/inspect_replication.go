@@ -223,6 +223,7 @@ func (in *Inspector) ReadReplicationCredentials(ctx context.Context, key inst.In
 type BinlogEvent struct {
 	Type     string
 	Pos, End int64
+	Info     string
 }
 
 // BinlogEvents lists up to limit events of key's binary log file starting
@@ -251,7 +252,23 @@ func (in *Inspector) binlogEvents(ctx context.Context, key inst.InstanceKey, fil
 	}
 	events := make([]BinlogEvent, 0, len(all))
 	for _, r := range all {
-		events = append(events, BinlogEvent{Type: r.str("Event_type"), Pos: r.int("Pos"), End: r.int("End_log_pos")})
+		events = append(events, BinlogEvent{Type: r.str("Event_type"), Pos: r.int("Pos"), End: r.int("End_log_pos"), Info: r.str("Info")})
 	}
 	return events, nil
+}
+
+// BinlogStartGTIDs returns the GTID state a binary log file opens with:
+// its Gtid_list event on MariaDB ("0-1-5,1-2-9"), its Previous_gtids event
+// on MySQL (a GTID set); "" when the file has none (GTID never used).
+func (in *Inspector) BinlogStartGTIDs(ctx context.Context, key inst.InstanceKey, file string) (string, error) {
+	events, err := in.BinlogEvents(ctx, key, file, 4, 4)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range events {
+		if e.Type == "Gtid_list" || e.Type == "Previous_gtids" {
+			return strings.Trim(strings.TrimSpace(e.Info), "[]"), nil
+		}
+	}
+	return "", nil
 }

@@ -179,3 +179,46 @@ func oracleGTIDs(set string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// LocateGTIDErrant lists the binary logs of key that hold its errant
+// transactions (empty when it has none), reading the GTID state each log
+// opens with. Nothing is changed.
+func (o *Operator) LocateGTIDErrant(ctx context.Context, key inst.InstanceKey) ([]string, error) {
+	logs, err := o.locateGTIDErrant(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("locate-gtid-errant %s: %w", key, err)
+	}
+	return logs, nil
+}
+
+func (o *Operator) locateGTIDErrant(ctx context.Context, key inst.InstanceKey) ([]string, error) {
+	if _, err := o.known(ctx, key); err != nil {
+		return nil, err
+	}
+	i, err := o.fresh(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	errant, master, err := o.errantGTID(ctx, i)
+	if err != nil || errant == "" {
+		return []string{}, err
+	}
+	if !i.LogBinEnabled {
+		return nil, refused("%s has no binary logs", key)
+	}
+	logs, err := o.in.BinaryLogs(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	starts := make([]string, len(logs))
+	for n, log := range logs {
+		if starts[n], err = o.in.BinlogStartGTIDs(ctx, key, log); err != nil {
+			return nil, err
+		}
+	}
+	end := i.ExecutedGTID()
+	if i.IsMariaDB() {
+		end = i.MariaDBGtidBinlogPos
+	}
+	return inst.LogsHolding(logs, starts, end, errant, master.ExecutedGTID(), !i.IsMariaDB())
+}

@@ -195,11 +195,26 @@ func TestErrantGTID(t *testing.T) {
 	require.ErrorIs(t, err, inst.ErrRefused)
 	require.Contains(t, err.Error(), "no errant GTID")
 
+	logs, err := f.op.LocateGTIDErrant(ctx, f.r2)
+	require.NoError(t, err)
+	require.Empty(t, logs, "nothing errant, no log to name")
+
+	// The errant write lands in a log of its own: the one before holds
+	// only replicated transactions, the one after nothing (in strict mode
+	// replication stops at the next transaction of the master, which has
+	// the errant one's sequence number).
+	f.requireFlows(t, f.r2)
+	f.sqlValue(t, f.r2.Port, "FLUSH BINARY LOGS")
+	holding := f.sqlValue(t, f.r2.Port, "SHOW MASTER STATUS")
 	db := "errant_" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	f.sqlValue(t, f.r2.Port, "CREATE DATABASE "+db)
+	f.sqlValue(t, f.r2.Port, "FLUSH BINARY LOGS")
 	errant, err = f.op.WhichGTIDErrant(ctx, f.r2)
 	require.NoError(t, err)
 	require.Contains(t, errant, "-"+strconv.Itoa(f.r2.Port)+"-", "the GTID carries replica2's server_id")
+	logs, err = f.op.LocateGTIDErrant(ctx, f.r2)
+	require.NoError(t, err)
+	require.Equal(t, []string{strings.Fields(holding)[0]}, logs, "the log the errant write went to")
 
 	_, err = f.op.MoveBelowGTID(ctx, f.r2, f.r1)
 	require.ErrorIs(t, err, inst.ErrRefused)

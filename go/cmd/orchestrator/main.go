@@ -5,6 +5,8 @@ package main
 import (
 	"os"
 
+	"github.com/go-martini/martini"
+
 	"orchestrator/go/app"
 )
 
@@ -15,5 +17,10 @@ var (
 )
 
 func main() {
+	if os.Getenv("MARTINI_ENV") == "" {
+		// The HTTP library's development mode recompiles (absent) templates
+		// on every request.
+		martini.Env = martini.Prod
+	}
 	os.Exit(app.Run(os.Args, version+" ("+commit+")", os.Stdout, os.Stderr))
 }
