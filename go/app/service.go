@@ -38,6 +38,7 @@ func (n *node) AppVersion() string { return n.version }
 func (n *node) Started() string    { return n.started.UTC().Format(time.RFC3339) }
 
 func runService(c *cli.Context, version string, stderr io.Writer) int {
+	defer ignoreHangups(stderr)() // first: runs last, after the shutdown
 	cfg, err := loadConfig(c)
 	if err != nil {
 		fmt.Fprintln(stderr, "orchestrator:", oneLine(err, cfg))
