@@ -20,9 +20,11 @@
 #   /etc/orchestrator-topology.cnf              topology credentials, mode 0600
 #   /etc/init.d/orchestrator                    LSB init script
 #   /etc/systemd/system/orchestrator.service    systemd unit
+#   /etc/logrotate.d/orchestrator               rotates the init script's log file
 #   /var/lib/orchestrator                       state (the SQLite backend)
 #
-# and the .deb/.rpm create the "orchestrator" service user (etc/package/).
+# and the .deb/.rpm create the "orchestrator" service user (etc/package/)
+# and depend on curl (the init script's health check).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -79,6 +81,7 @@ contents=(
   "$out|/usr/local/orchestrator/orchestrator|0755|file"
   "etc/init.d/orchestrator|/etc/init.d/orchestrator|0755|config"
   "etc/systemd/orchestrator.service|/etc/systemd/system/orchestrator.service|0644|config"
+  "etc/logrotate.d/orchestrator|/etc/logrotate.d/orchestrator|0644|config|noreplace"
   "conf/orchestrator-sample-sqlite.conf.json|/etc/orchestrator.conf.json|0644|config|noreplace"
   "conf/orchestrator-topology.cnf.sample|/etc/orchestrator-topology.cnf|0600|config|noreplace"
 )
@@ -133,7 +136,14 @@ for p in ${packages//,/ }; do
         echo "maintainer: orchestrator developers"
         echo "description: MySQL/MariaDB replication topology manager (service, CLI and web UI)"
         echo "license: Apache-2.0"
-        echo "recommends: [curl]"
+        # curl: the init script's start-up check (https, unix sockets).
+        # RHEL's curl-minimal also provides /usr/bin/curl, so the .rpm
+        # requires the file rather than the package.
+        echo "depends: [curl]"
+        echo "recommends: [logrotate]"
+        echo "overrides:"
+        echo "  rpm:"
+        echo "    depends: [/usr/bin/curl]"
         echo "scripts:"
         echo "  preinstall: etc/package/preinstall.sh"
         echo "  postinstall: etc/package/postinstall.sh"
