@@ -20,9 +20,11 @@
 #   /etc/orchestrator-topology.cnf              topology credentials, mode 0600
 #   /etc/init.d/orchestrator                    LSB init script
 #   /etc/systemd/system/orchestrator.service    systemd unit
+#   /etc/logrotate.d/orchestrator               rotates the init script's log file
 #   /var/lib/orchestrator                       state (the SQLite backend)
 #
-# and the .deb/.rpm create the "orchestrator" service user (etc/package/).
+# and the .deb/.rpm create the "orchestrator" service user (etc/package/)
+# and depend on curl (the init script's health check).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -79,7 +81,8 @@ contents=(
   "$out|/usr/local/orchestrator/orchestrator|0755|file"
   "etc/init.d/orchestrator|/etc/init.d/orchestrator|0755|config"
   "etc/systemd/orchestrator.service|/etc/systemd/system/orchestrator.service|0644|config"
-  "conf/orchestrator-sample-sqlite.conf.json|/etc/orchestrator.conf.json|0644|config|noreplace"
+  "etc/logrotate.d/orchestrator|/etc/logrotate.d/orchestrator|0644|config|noreplace"
+  "@installed-conf|/etc/orchestrator.conf.json|0644|config|noreplace"
   "conf/orchestrator-topology.cnf.sample|/etc/orchestrator-topology.cnf|0600|config|noreplace"
 )
 while IFS= read -r f; do
@@ -95,6 +98,18 @@ mkdir -p "$pkgdir"
 pkgdir=$(cd "$pkgdir" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# The installed /etc/orchestrator.conf.json is the single-node sample with
+# the topology credentials read from /etc/orchestrator-topology.cnf (0600)
+# instead of the sample's user and ${ORCHESTRATOR_TOPOLOGY_PASSWORD}.
+installed_conf=$work/orchestrator.conf.json
+sed -e '/"MySQLTopologyPassword"/d' \
+  -e 's|"MySQLTopologyUser": "orchestrator",|"MySQLTopologyCredentialsConfigFile": "/etc/orchestrator-topology.cnf",|' \
+  conf/orchestrator-sample-sqlite.conf.json > "$installed_conf"
+grep -q '"MySQLTopologyCredentialsConfigFile"' "$installed_conf" || { echo "build.sh: cannot derive the installed config from the SQLite sample" >&2; exit 1; }
+for n in "${!contents[@]}"; do
+  contents[n]=${contents[n]/#@installed-conf/$installed_conf}
+done
 
 for p in ${packages//,/ }; do
   case "$p" in
@@ -133,7 +148,14 @@ for p in ${packages//,/ }; do
         echo "maintainer: orchestrator developers"
         echo "description: MySQL/MariaDB replication topology manager (service, CLI and web UI)"
         echo "license: Apache-2.0"
-        echo "recommends: [curl]"
+        # curl: the init script's start-up check (https, unix sockets).
+        # RHEL's curl-minimal also provides /usr/bin/curl, so the .rpm
+        # requires the file rather than the package.
+        echo "depends: [curl]"
+        echo "recommends: [logrotate]"
+        echo "overrides:"
+        echo "  rpm:"
+        echo "    depends: [/usr/bin/curl]"
         echo "scripts:"
         echo "  preinstall: etc/package/preinstall.sh"
         echo "  postinstall: etc/package/postinstall.sh"

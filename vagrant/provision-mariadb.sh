@@ -22,7 +22,16 @@ report_port              = 3306
 read_only                = $read_only
 CNF
 systemctl restart mariadb
+# On the master the users are binary-logged, so that replicas (and any
+# replica added later) receive them. A replica creates them for itself too,
+# to be probed at once, but with sql_log_bin=0: written to its binlog they
+# would be local GTIDs that its master lacks (errant transactions), which
+# orchestrator reports and which block promoting it or moving replicas
+# below it. The replicated copies are no-ops (IF NOT EXISTS; GRANT again).
+log_bin=1
+[ -n "$master" ] && log_bin=0
 mariadb <<SQL
+SET SESSION sql_log_bin=$log_bin;
 CREATE USER IF NOT EXISTS 'orchestrator'@'%' IDENTIFIED BY 'orch_topology_pass';
 GRANT SUPER, PROCESS, REPLICATION SLAVE, REPLICATION CLIENT, RELOAD, BINLOG MONITOR, REPLICA MONITOR, READ_ONLY ADMIN ON *.* TO 'orchestrator'@'%';
 CREATE USER IF NOT EXISTS 'repl'@'%' IDENTIFIED BY 'repl_pass';

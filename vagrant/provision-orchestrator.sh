@@ -38,5 +38,7 @@ for _ in $(seq 1 60); do
 done
 curl -fsS "http://127.0.0.1:3000/api/discover/$master/3306" >/dev/null
 sleep 10
-/usr/local/orchestrator/orchestrator -c topology -i "$master:3306" || true
+# The CLI runs as the service user: the credentials file is 0600 and the
+# SQLite backend in /var/lib/orchestrator (0750) is theirs.
+runuser -u orchestrator -- /usr/local/orchestrator/orchestrator -c topology -i "$master:3306" || true
 echo "orchestrator is up: http://localhost:3000 on the host"

@@ -38,6 +38,7 @@ func (n *node) AppVersion() string { return n.version }
 func (n *node) Started() string    { return n.started.UTC().Format(time.RFC3339) }
 
 func runService(c *cli.Context, version string, stderr io.Writer) int {
+	defer ignoreHangups(stderr)() // first: runs last, after the shutdown
 	if !c.Bool("quiet") && !c.Bool("debug") {
 		log.SetLevel(log.INFO) // the service log tells what it did: leadership, recoveries, cleanup
 	}
