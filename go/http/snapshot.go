@@ -39,6 +39,13 @@ import (
 //   - Never once the view is maxViewAge old, changed or not: time-derived
 //     fields (SecondsSinceLastSeen, IsUpToDate, downtime ends,
 //     "not_recently_checked") must not freeze.
+//   - Except on a large fleet: when the read that built the view took
+//     slowRead or more (about 500 instances and up), a view that went
+//     stale without a mutation of this node is served at once while one
+//     read runs in the background, for at most maxViewAge plus twice that
+//     read's duration. Readers never wait for a read they would only be
+//     one read fresher for; a mutation of this node still makes the next
+//     read wait for a view that shows it.
 //
 // So a commit made elsewhere (the poll loop, a CLI, another node) shows in
 // every read that starts more than the minimum age after it — at most
@@ -53,6 +60,13 @@ const maxViewAge = time.Second
 // minAgeFactor: a view lives at least this many times its read's duration.
 const minAgeFactor = 10
 
+// slowRead is the read duration from which a stale view is served while
+// the next one is read in the background.
+const slowRead = 50 * time.Millisecond
+
+// backgroundReadTimeout bounds a background read.
+const backgroundReadTimeout = 30 * time.Second
+
 // views holds the current view and builds the next one.
 type views struct {
 	deps      *Deps
@@ -60,9 +74,10 @@ type views struct {
 	factor    time.Duration // minAgeFactor; tests change it
 	maxAge    time.Duration // maxViewAge; tests change it
 
-	watchOnce sync.Once
-	watch     *backend.ChangeWatch
-	cur       atomic.Pointer[view]
+	watchOnce  sync.Once
+	watch      *backend.ChangeWatch
+	cur        atomic.Pointer[view]
+	refreshing atomic.Bool // a background read is running
 }
 
 func newViews(deps *Deps, c *coalescer) *views {
@@ -72,11 +87,12 @@ func newViews(deps *Deps, c *coalescer) *views {
 // view is one consistent read of every instance, with the answers encoded
 // from it so far.
 type view struct {
-	gen    uint64    // coalescer generation when the read began
-	mark   uint64    // backend change mark, read before the data
-	marked bool      // the mark is known
-	taken  time.Time // when the read began
-	minAge time.Duration
+	gen     uint64    // coalescer generation when the read began
+	mark    uint64    // backend change mark, read before the data
+	marked  bool      // the mark is known
+	taken   time.Time // when the read began
+	readDur time.Duration
+	minAge  time.Duration
 	// current: how long after taken the view was last known current
 	// (the start of the last mark check that found no commit).
 	current atomic.Int64
@@ -98,9 +114,20 @@ type answer struct {
 // current returns a view fresh enough to answer from (see the rules above).
 func (v *views) current(ctx context.Context) (*view, error) {
 	gen := v.coalescer.gen.Load()
-	if cur := v.cur.Load(); cur != nil && v.fresh(ctx, cur, gen) {
-		return cur, nil
+	if cur := v.cur.Load(); cur != nil {
+		if v.fresh(ctx, cur, gen) {
+			return cur, nil
+		}
+		if v.servableStale(cur, gen) {
+			v.readInBackground()
+			return cur, nil
+		}
 	}
+	return v.readShared(ctx)
+}
+
+// readShared reads a new view, shared by the callers arriving meanwhile.
+func (v *views) readShared(ctx context.Context) (*view, error) {
 	x, _, err := v.coalescer.do("\x00view", func() (any, string, error) {
 		nv, err := v.read(ctx)
 		return nv, "", err
@@ -109,6 +136,25 @@ func (v *views) current(ctx context.Context) (*view, error) {
 		return nil, err
 	}
 	return x.(*view), nil
+}
+
+// servableStale: a stale view of a large fleet, with no mutation of this
+// node since, young enough to serve while the next one is read.
+func (v *views) servableStale(cur *view, gen uint64) bool {
+	return cur.gen == gen && cur.readDur >= slowRead && time.Since(cur.taken) < v.maxAge+2*cur.readDur
+}
+
+// readInBackground starts one background read unless one is running.
+func (v *views) readInBackground() {
+	if !v.refreshing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer v.refreshing.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), backgroundReadTimeout)
+		defer cancel()
+		_, _ = v.readShared(ctx) // a failure leaves the view to go stale: the next reader reads itself
+	}()
 }
 
 func (v *views) fresh(ctx context.Context, cur *view, gen uint64) bool {
@@ -181,7 +227,8 @@ func (v *views) read(ctx context.Context) (*view, error) {
 		nv.clusters[i.ClusterName] = append(nv.clusters[i.ClusterName], i)
 	}
 	slices.Sort(nv.names)
-	nv.minAge = min(v.factor*time.Since(nv.taken), v.maxAge)
+	nv.readDur = time.Since(nv.taken)
+	nv.minAge = min(v.factor*nv.readDur, v.maxAge)
 	v.publish(nv)
 	return nv, nil
 }

@@ -179,3 +179,28 @@ func TestViewKnownCurrentMovesForward(t *testing.T) {
 	cur.current.Store(0)
 	require.Contains(t, okBody(t, s, "/api/clusters"), "late", "past it, the mark shows the commit")
 }
+
+// TestViewLargeFleetServedWhileRead: a view whose read was slow (a large
+// fleet) is served at once when it goes stale, while one read runs in the
+// background; the next reads see what that read found. A mutation of this
+// node still makes the next read wait for a view that shows it.
+func TestViewLargeFleetServedWhileRead(t *testing.T) {
+	t.Parallel()
+	s := viewServer(t, 0, 0) // every view is stale at once
+	okBody(t, s, "/api/clusters")
+	cur := s.views.cur.Load()
+	cur.readDur = time.Hour // as if reading every instance took an hour
+	writeCluster(t, s.deps.Store, "late")
+	require.NotContains(t, okBody(t, s, "/api/clusters"), "late", "the stale view answers at once")
+	require.Eventually(t, func() bool { return s.views.cur.Load() != cur && !s.views.refreshing.Load() }, 10*time.Second, time.Millisecond,
+		"a background read published the next view")
+	require.Contains(t, okBody(t, s, "/api/clusters"), "late:3306", "the next reads see what it found")
+
+	s.views.cur.Load().readDur = time.Hour
+	okBody(t, s, "/api/set-cluster-alias/m:3306?alias=prod")
+	require.Contains(t, okBody(t, s, "/api/clusters-info"), `"ClusterAlias":"prod"`, "this node's mutation is read at once, large fleet or not")
+
+	s.views.cur.Load().readDur = time.Millisecond
+	writeCluster(t, s.deps.Store, "later")
+	require.Contains(t, okBody(t, s, "/api/clusters"), "later:3306", "a small fleet's stale view is read again before answering")
+}
