@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -75,12 +76,37 @@ func (s *Store) BeginOperationLocks(ctx context.Context, keys []inst.InstanceKey
 	return s.beginLocks(ctx, keys, "orchestrator", name, lease, holder, boundedByLease)
 }
 
+// lockAttempts bounds the retries of a lock taking that collided with a
+// concurrent one (a duplicate key, SQLite busy, an InnoDB deadlock): the
+// retry sees the winner's row and names its owner and reason.
+const lockAttempts = 5
+
 func (s *Store) beginLocks(ctx context.Context, keys []inst.InstanceKey, owner, reason string, d time.Duration, holder LockHolder, bounded int) ([]int64, error) {
+	for attempt := 1; ; attempt++ {
+		ids, err := s.beginLocksOnce(ctx, keys, owner, reason, d, holder, bounded)
+		if err == nil || !errors.Is(err, errLockCollision) || attempt == lockAttempts {
+			if errors.Is(err, errLockCollision) {
+				return nil, inst.Errorf(inst.ErrLocked, "%s: instance is under maintenance (taken concurrently)", keys[0])
+			}
+			return ids, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 10 * time.Millisecond):
+		}
+	}
+}
+
+// errLockCollision: a concurrent lock taker got in the way; try again.
+var errLockCollision = errors.New("lock taken concurrently")
+
+func (s *Store) beginLocksOnce(ctx context.Context, keys []inst.InstanceKey, owner, reason string, d time.Duration, holder LockHolder, bounded int) ([]int64, error) {
 	c, cancel := s.ctx(ctx)
 	defer cancel()
 	tx, err := s.db.BeginTx(c, nil)
 	if err != nil {
-		return nil, fmt.Errorf("begin maintenance: %w", err)
+		return nil, lockError(keys[0], err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	now := time.Now()
@@ -93,7 +119,7 @@ func (s *Store) beginLocks(ctx context.Context, keys []inst.InstanceKey, owner, 
 		var holderOwner, holderReason string
 		err := tx.QueryRowContext(c, `SELECT owner, reason FROM database_instance_maintenance WHERE hostname=? AND port=? AND maintenance_active=1`, key.Hostname, key.Port).Scan(&holderOwner, &holderReason)
 		if err == nil {
-			return nil, fmt.Errorf("%s: instance is under maintenance by %s: %s: %w", key, holderOwner, holderReason, inst.ErrLocked)
+			return nil, inst.Errorf(inst.ErrLocked, "%s: instance is under maintenance by %s: %s", key, holderOwner, holderReason)
 		}
 		if err != sql.ErrNoRows {
 			return nil, lockError(key, err)
@@ -107,18 +133,15 @@ func (s *Store) beginLocks(ctx context.Context, keys []inst.InstanceKey, owner, 
 		ids = append(ids, id)
 	}
 	if err := tx.Commit(); err != nil {
-		if isDuplicate(err) || isBusy(err) {
-			return nil, fmt.Errorf("maintenance taken concurrently: %w", inst.ErrLocked)
-		}
-		return nil, fmt.Errorf("begin maintenance: %w", err)
+		return nil, lockError(keys[0], err)
 	}
 	return ids, nil
 }
 
-// lockError reports a conflict with a concurrent lock taker as ErrLocked.
+// lockError marks a conflict with a concurrent lock taker for a retry.
 func lockError(key inst.InstanceKey, err error) error {
 	if isDuplicate(err) || isBusy(err) {
-		return fmt.Errorf("%s: instance is under maintenance (taken concurrently): %w", key, inst.ErrLocked)
+		return fmt.Errorf("%s: %w: %v", key, errLockCollision, err)
 	}
 	return fmt.Errorf("begin maintenance on %s: %w", key, err)
 }

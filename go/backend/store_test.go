@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -149,21 +150,28 @@ func TestMaintenanceLocksAreExclusive(t *testing.T) {
 				wg.Add(1)
 				go func(n int) {
 					defer wg.Done()
-					_, results[n] = s.BeginMaintenance(ctx, []inst.InstanceKey{key}, "owner", "reason", time.Minute, LockHolder{Hostname: "h"})
+					_, results[n] = s.BeginMaintenance(ctx, []inst.InstanceKey{key}, fmt.Sprintf("owner%d", n), fmt.Sprintf("reason%d", n), time.Minute, LockHolder{Hostname: "h"})
 				}(n)
 			}
 			wg.Wait()
-			ok := 0
-			for _, err := range results {
+			winner := -1
+			for n, err := range results {
 				if err == nil {
-					ok++
-				} else {
-					require.ErrorIs(t, err, inst.ErrLocked)
+					require.Equal(t, -1, winner, "exactly one lock taken")
+					winner = n
 				}
 			}
-			require.Equal(t, 1, ok, "exactly one lock taken")
+			require.NotEqual(t, -1, winner, "one lock taken")
+			for n, err := range results {
+				if n == winner {
+					continue
+				}
+				require.ErrorIs(t, err, inst.ErrLocked)
+				require.EqualError(t, err, fmt.Sprintf("db1:3306: instance is under maintenance by owner%d: reason%d", winner, winner),
+					"every concurrent loser names the winner")
+			}
 			_, err := s.BeginMaintenance(ctx, []inst.InstanceKey{key}, "other", "x", time.Minute, LockHolder{})
-			require.ErrorContains(t, err, "under maintenance by owner: reason")
+			require.ErrorContains(t, err, fmt.Sprintf("under maintenance by owner%d: reason%d", winner, winner))
 			require.NoError(t, s.EndMaintenance(ctx, key))
 			ids, err := s.BeginMaintenance(ctx, []inst.InstanceKey{key}, "other", "x", -time.Second, LockHolder{})
 			require.NoError(t, err)

@@ -2,7 +2,10 @@
 // coordinates, GTID sets, versions. Plain types and pure functions only.
 package inst
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Error kinds. Callers wrap them with context; the HTTP layer and the CLI map
 // them to a status and an exit code in one place each.
@@ -14,3 +17,19 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	ErrRefused      = errors.New("refused")
 )
+
+// kindError is an error of a kind whose text is its message alone (not
+// "message: kind").
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// Errorf formats an error of the given kind (errors.Is(err, kind) holds)
+// whose text is the formatted message only.
+func Errorf(kind error, format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kind: kind}
+}
