@@ -21,7 +21,7 @@ func recoveryCommands() []Command {
 		{Name: "force-master-takeover", Section: s, Help: "promote -d (a direct replica) in place of the healthy master", Needs: NeedClusterHint | NeedDestination, Run: withRecoverer(cliForceTakeover)},
 		{Name: "graceful-master-takeover", Section: s, Help: "planned switchover to -d (or the only replica); the old master becomes its replica, stopped", Needs: NeedClusterHint, Run: cliGraceful(false)},
 		{Name: "graceful-master-takeover-auto", Section: s, Help: "planned switchover, the successor picked automatically unless -d; the old master replicates from it", Needs: NeedClusterHint, Run: cliGraceful(true)},
-		{Name: "get-candidate-replica", Section: s, Help: "print the replica of -i that a failover would promote now (no change)", Needs: NeedInstance, Run: withRecoverer(cliCandidate)},
+		{Name: "get-candidate-replica", Aliases: []string{"get-candidate-slave"}, Section: s, Help: "print the replica of -i that a failover would promote now (no change)", Needs: NeedInstance, Run: withRecoverer(cliCandidate)},
 		{Name: "audit-recovery", Section: s, Help: "print recent recoveries as JSON (optionally of -i's cluster), with their data-safety reports", Run: withRecoverer(cliAuditRecovery)},
 		{Name: "data-safety", Section: s, Help: "print the data-safety report of the latest recovery of -i (or of the recovery named by --reason=<uid>)", Run: withRecoverer(cliDataSafety)},
 		{Name: "blocked-recoveries", Section: s, Help: "print recoveries blocked by anti-flapping or skipped by filters, with why", Run: withRecoverer(cliBlocked)},

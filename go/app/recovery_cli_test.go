@@ -19,6 +19,18 @@ import (
 func TestCLIRecovery(t *testing.T) {
 	c := newCLISandbox(t)
 	c.fails(t, "Recovery not attempted", "recover", "-i", c.r2)
+	// The candidate a failover of the master would promote now, changing
+	// nothing; a must_not replica is never it.
+	candidate := c.ok(t, "get-candidate-replica", "-i", c.master)
+	require.Len(t, candidate, 1)
+	require.Contains(t, []string{c.r1, c.r2}, candidate[0], "a direct replica of the master")
+	c.ok(t, "register-candidate", "-i", candidate[0], "--promotion-rule", "must_not")
+	sibling := map[string]string{c.r1: c.r2, c.r2: c.r1}[candidate[0]]
+	require.Equal(t, []string{sibling}, c.ok(t, "get-candidate-slave", "-i", c.master), "the legacy name; must_not is skipped")
+	c.ok(t, "register-candidate", "-i", candidate[0], "--promotion-rule", "neutral")
+	require.Equal(t, c.masterKey.Port, c.masterPort(t, c.r1Key), "nothing moved")
+	require.Equal(t, c.masterKey.Port, c.masterPort(t, c.r2Key), "nothing moved")
+	c.fails(t, "has no replicas", "get-candidate-replica", "-i", c.r3)
 	require.NoError(t, sandbox.Current().Kill(c.masterKey.Port))
 	require.Eventually(t, func() bool {
 		c.ok(t, "refresh", "-i", c.r1)

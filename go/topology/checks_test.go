@@ -67,6 +67,14 @@ func TestRegroupCandidate(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, behind.Key, c.Key, "must_not and non-relaying replicas are skipped")
 
+	behind.GtidErrant = "0-9-3"
+	c, err = regroupCandidate([]*inst.Instance{behind, ahead, equal, replicaAt(5, "b.000001", 50)}, false)
+	require.NoError(t, err)
+	require.Equal(t, 5, c.Key.Port, "a replica with errant GTIDs does not take its siblings")
+	_, err = regroupCandidate([]*inst.Instance{behind}, false)
+	require.ErrorContains(t, err, "errant GTID 0-9-3")
+	behind.GtidErrant = ""
+
 	_, err = regroupCandidate([]*inst.Instance{behind}, true)
 	require.ErrorIs(t, err, inst.ErrRefused)
 	require.Contains(t, err.Error(), "not using GTID")
@@ -95,4 +103,48 @@ func TestOracleGTIDs(t *testing.T) {
 	require.ErrorIs(t, err, inst.ErrRefused)
 	_, err = oracleGTIDs("")
 	require.ErrorIs(t, err, inst.ErrRefused)
+}
+
+// TestCanReplicateFrom: every reason a server cannot be a replica's master.
+func TestCanReplicateFrom(t *testing.T) {
+	t.Parallel()
+	server := func(port int, version string) *inst.Instance {
+		i := replicaAt(port, "b.000001", 100)
+		i.Version, i.ServerID, i.Binlog_format = version, uint(port), "ROW"
+		return i
+	}
+	cases := []struct {
+		name   string
+		tweak  func(replica, master *inst.Instance)
+		reason string // "" = allowed
+	}{
+		{"same versions", func(_, _ *inst.Instance) {}, ""},
+		{"newer replica", func(r, _ *inst.Instance) { r.Version = "11.4.2-MariaDB" }, ""},
+		{"older replica", func(r, _ *inst.Instance) { r.Version = "10.6.18-MariaDB" }, "older than"},
+		{"itself", func(r, m *inst.Instance) { m.Key = r.Key }, "cannot replicate from itself"},
+		{"master without binary logs", func(_, m *inst.Instance) { m.LogBinEnabled = false }, "does not have binary logs enabled"},
+		{"intermediate without log_slave_updates", func(_, m *inst.Instance) { m.LogReplicationUpdatesEnabled = false }, "without log_slave_updates"},
+		{"top master without log_slave_updates", func(_, m *inst.Instance) {
+			m.MasterKey, m.LogReplicationUpdatesEnabled = inst.InstanceKey{}, false
+		}, ""},
+		{"same server_id", func(r, m *inst.Instance) { m.ServerID = r.ServerID }, "same server_id"},
+		{"same server_uuid", func(r, m *inst.Instance) { r.ServerUUID, m.ServerUUID = "u", "u" }, "same server_uuid"},
+		{"statement replica below a row master", func(r, _ *inst.Instance) { r.Binlog_format = "STATEMENT" }, "cannot follow"},
+		{"row replica below a statement master", func(_, m *inst.Instance) { m.Binlog_format = "STATEMENT" }, ""},
+		{"master unreachable", func(_, m *inst.Instance) { m.IsLastCheckValid, m.LastProbeError = false, "refused" }, "last check is not valid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			replica, master := server(2, "10.11.6-MariaDB"), server(3, "10.11.6-MariaDB")
+			tc.tweak(replica, master)
+			err := CanReplicateFrom(replica, master)
+			if tc.reason == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, inst.ErrRefused)
+			require.Contains(t, err.Error(), tc.reason)
+		})
+	}
 }

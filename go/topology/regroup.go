@@ -82,7 +82,8 @@ func (o *Operator) regroup(ctx context.Context, name string, key inst.InstanceKe
 // regroupCandidate picks the replica to regroup below: the most advanced
 // (executed coordinates of the common master's log) among those that can
 // serve replicas (log_bin, log_slave_updates), were checked successfully,
-// are not delayed and are not marked must_not; ties go to the better
+// are not delayed, have no errant GTID (their siblings would receive it)
+// and are not marked must_not; ties go to the better
 // promotion rule, then the lower key.
 func regroupCandidate(replicas []*inst.Instance, gtidOnly bool) (*inst.Instance, error) {
 	if len(replicas) == 0 {
@@ -100,6 +101,9 @@ func regroupCandidate(replicas []*inst.Instance, gtidOnly bool) (*inst.Instance,
 			why = append(why, r.Key.String()+": promotion rule must_not")
 		case r.SQLDelay > 0:
 			why = append(why, r.Key.String()+": delayed replica")
+		case r.GtidErrant != "":
+			// its siblings would replicate its errant transactions
+			why = append(why, r.Key.String()+": errant GTID "+r.GtidErrant)
 		case gtidOnly && !r.UsingGTID():
 			why = append(why, r.Key.String()+": not using GTID")
 		default:
