@@ -51,7 +51,9 @@ func (o *Operator) validateMove(ctx context.Context, name string, key, below ins
 		return fmt.Errorf("%s %s: %w", name, key, err)
 	}
 	if err := o.checkNoCycle(ctx, key, below); err != nil {
-		return fmt.Errorf("%s %s: %w", name, key, err)
+		err = fmt.Errorf("%s %s: %w", name, key, err)
+		o.auditRefusal(ctx, name, key, err)
+		return err
 	}
 	return nil
 }

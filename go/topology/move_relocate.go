@@ -23,19 +23,35 @@ func (o *Operator) Relocate(ctx context.Context, key, below inst.InstanceKey) (*
 	if i.IsReplica() && i.MasterKey == below {
 		return i, nil // already there
 	}
-	if i.SupportsGTID() && target.SupportsGTID() && i.IsMariaDB() == target.IsMariaDB() {
-		return o.MoveBelowGTID(ctx, key, below)
+	how, move := o.relocation(ctx, i, target)
+	if move == nil {
+		err := fmt.Errorf("%s %s: %w", name, key,
+			refused("cannot relocate %s below %s without GTID: only to its grandparent or a sibling", key, below))
+		o.auditRefusal(ctx, name, key, err)
+		return nil, err
 	}
-	if i.IsReplica() {
-		if master, err := o.known(ctx, i.MasterKey); err == nil && master.IsReplica() && master.MasterKey == below {
-			return o.MoveUp(ctx, key)
+	moved, err := move()
+	o.audit(ctx, name, key, i.ClusterName, fmt.Sprintf("relocated %s below %s by %s", key, below, how), err)
+	return moved, err
+}
+
+// relocation chooses how to put i below target: a replica by binlog
+// coordinates stays so when its grandparent or a sibling is the target
+// (move-up, move-below); otherwise GTID when both sides support it, which
+// reaches any target. nil when there is no way.
+func (o *Operator) relocation(ctx context.Context, i, target *inst.Instance) (string, func() (*inst.Instance, error)) {
+	if i.IsReplica() && !i.UsingGTID() {
+		if master, err := o.known(ctx, i.MasterKey); err == nil && master.IsReplica() && master.MasterKey == target.Key {
+			return "move-up", func() (*inst.Instance, error) { return o.MoveUp(ctx, i.Key) }
 		}
 		if target.IsReplica() && target.MasterKey == i.MasterKey {
-			return o.MoveBelow(ctx, key, below)
+			return "move-below", func() (*inst.Instance, error) { return o.MoveBelow(ctx, i.Key, target.Key) }
 		}
 	}
-	return nil, fmt.Errorf("%s %s: %w", name, key,
-		refused("cannot relocate %s below %s without GTID: only to its grandparent or a sibling", key, below))
+	if i.SupportsGTID() && target.SupportsGTID() && i.IsMariaDB() == target.IsMariaDB() {
+		return "move-below-gtid", func() (*inst.Instance, error) { return o.MoveBelowGTID(ctx, i.Key, target.Key) }
+	}
+	return "", nil
 }
 
 // Repoint points key at below (default: its current master) keeping its

@@ -100,17 +100,22 @@ type operation struct {
 // the audit message (outcome) on success.
 func (o *Operator) run(ctx context.Context, name string, key inst.InstanceKey, locked []inst.InstanceKey,
 	act func(ctx context.Context, op *operation) (string, error)) error {
-	ctx, locks, err := o.lock(ctx, name, locked)
+	lockedCtx, locks, err := o.lock(ctx, name, locked)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", name, key, err)
+		err = fmt.Errorf("%s %s: %w", name, key, err)
+		o.auditRefusal(ctx, name, key, err) // nothing was touched: the lock is someone else's
+		return err
 	}
+	ctx = lockedCtx
 	defer locks.release()
 	op := &operation{name: name, key: key, before: map[inst.InstanceKey]*inst.Instance{}}
 	var replicating []int64
 	for n, k := range locked {
 		i, err := o.fresh(ctx, k)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", name, key, err)
+			err = fmt.Errorf("%s %s: %w", name, key, err)
+			o.auditRefusal(ctx, name, key, err)
+			return err
 		}
 		op.before[k] = i
 		if wasReplicating(i) {
@@ -188,6 +193,16 @@ func (o *Operator) audit(ctx context.Context, name string, key inst.InstanceKey,
 		msg = "failed: " + err.Error()
 	}
 	_ = o.store.WriteAudit(context.WithoutCancel(ctx), name, key, cluster, msg)
+}
+
+// auditRefusal records an operation that stopped before acting, under the
+// cluster the store knows for key.
+func (o *Operator) auditRefusal(ctx context.Context, name string, key inst.InstanceKey, err error) {
+	cluster := ""
+	if i, rerr := o.reader.Instance(ctx, key); rerr == nil {
+		cluster = i.ClusterName
+	}
+	o.audit(ctx, name, key, cluster, "", err)
 }
 
 // refused builds an ErrRefused error.

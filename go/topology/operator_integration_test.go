@@ -109,8 +109,39 @@ func TestRelocateBelowMaster(t *testing.T) {
 	f.requireFlows(t, f.r3)
 	audit, err := f.store.ReadAudit(ctx, 0, &f.r3)
 	require.NoError(t, err)
-	require.NotEmpty(t, audit)
-	require.Equal(t, "move-below-gtid", audit[0].AuditType)
+	require.Len(t, audit, 2)
+	require.Equal(t, "relocate", audit[0].AuditType)
+	require.Contains(t, audit[0].Message, "by move-below-gtid")
+	require.Equal(t, "move-below-gtid", audit[1].AuditType)
+}
+
+// TestRelocateBinlogPositions: replicas by binlog coordinates stay so
+// where a classic move reaches the target (grandparent, sibling); a
+// target only GTID reaches is reached by GTID, and the audit says how.
+func TestRelocateBinlogPositions(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.disableGTID(t, f.r1, f.r2, f.r3)
+	i, err := f.op.Relocate(ctx, f.r3, f.master) // its grandparent
+	require.NoError(t, err)
+	require.Equal(t, f.master, i.MasterKey)
+	require.False(t, i.UsingGTID(), "still by binlog coordinates")
+	f.requireFlows(t, f.r3)
+	f.requireAudit(t, f.r3, "relocate", "by move-up")
+
+	i, err = f.op.Relocate(ctx, f.r3, f.r2) // a sibling now
+	require.NoError(t, err)
+	require.Equal(t, f.r2.Port, f.masterPort(t, f.r3))
+	require.False(t, i.UsingGTID())
+	f.requireFlows(t, f.r3)
+	f.requireAudit(t, f.r3, "relocate", "by move-below")
+
+	i, err = f.op.Relocate(ctx, f.r3, f.r1) // a cousin: only GTID gets there
+	require.NoError(t, err)
+	require.Equal(t, f.r1.Port, f.masterPort(t, f.r3))
+	require.True(t, i.UsingGTID())
+	f.requireFlows(t, f.r3)
+	f.requireAudit(t, f.r3, "relocate", "by move-below-gtid")
 }
 
 func TestMovesGTID(t *testing.T) {
@@ -158,6 +189,7 @@ func TestRefusals(t *testing.T) {
 	_, err := f.op.Relocate(ctx, f.master, f.r1)
 	require.ErrorIs(t, err, inst.ErrRefused)
 	require.Contains(t, err.Error(), "cycle")
+	f.requireAudit(t, f.master, "relocate", "failed: relocate "+f.master.String())
 	_, err = f.op.Relocate(ctx, f.r1, f.r1)
 	require.ErrorIs(t, err, inst.ErrBadRequest)
 	_, err = f.op.Relocate(ctx, inst.InstanceKey{Hostname: "nowhere.invalid", Port: 3306}, f.master)
@@ -169,6 +201,7 @@ func TestRefusals(t *testing.T) {
 	_, err = f.op.MoveUp(ctx, f.r3)
 	require.ErrorIs(t, err, inst.ErrLocked)
 	require.Equal(t, f.r1.Port, f.masterPort(t, f.r3), "nothing changed")
+	f.requireAudit(t, f.r3, "move-up", "instance is under maintenance by someone: testing")
 	require.NoError(t, f.op.EndMaintenance(ctx, f.r3))
 }
 
