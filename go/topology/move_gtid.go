@@ -95,7 +95,10 @@ func (o *Operator) pointGTID(ctx context.Context, replica, master *inst.Instance
 // below by GTID, one at a time; it returns those moved and the errors of
 // the others.
 func (o *Operator) MoveReplicasGTID(ctx context.Context, key, below inst.InstanceKey, pattern string) ([]*inst.Instance, error) {
-	return o.moveReplicas(ctx, key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+	return o.moveReplicas(ctx, "move-replicas-gtid", key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+		if r.Key == below {
+			return nil, nil // the target itself stays
+		}
 		return o.MoveBelowGTID(ctx, r.Key, below)
 	})
 }

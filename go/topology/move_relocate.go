@@ -102,37 +102,56 @@ func (o *Operator) Repoint(ctx context.Context, key, below inst.InstanceKey) (*i
 }
 
 // moveReplicas applies move to each replica of key whose key matches
-// pattern (all when empty). It returns the moved replicas and the errors.
-func (o *Operator) moveReplicas(ctx context.Context, key inst.InstanceKey, pattern string,
+// pattern (all when empty; a move returning nil, nil skips its replica).
+// It returns the moved replicas and the errors,
+// and audits the whole under name (each move audits itself too).
+func (o *Operator) moveReplicas(ctx context.Context, name string, key inst.InstanceKey, pattern string,
 	move func(ctx context.Context, r *inst.Instance) (*inst.Instance, error)) ([]*inst.Instance, error) {
-	if _, err := o.known(ctx, key); err != nil {
+	m, err := o.known(ctx, key)
+	if err != nil {
 		return nil, err
 	}
+	moved, tried, err := o.eachReplica(ctx, key, pattern, move)
+	summary := fmt.Sprintf("%d of %d replicas of %s", len(moved), tried, key)
+	if pattern != "" {
+		summary += " matching " + pattern
+	}
+	o.audit(ctx, name, key, m.ClusterName, summary, err)
+	return moved, err
+}
+
+func (o *Operator) eachReplica(ctx context.Context, key inst.InstanceKey, pattern string,
+	move func(ctx context.Context, r *inst.Instance) (*inst.Instance, error)) ([]*inst.Instance, int, error) {
 	var re *regexp.Regexp
 	if pattern != "" {
 		var err error
 		if re, err = regexp.Compile(pattern); err != nil {
-			return nil, badRequest("invalid pattern %q: %v", pattern, err)
+			return nil, 0, badRequest("invalid pattern %q: %v", pattern, err)
 		}
 	}
 	replicas, err := o.reader.Replicas(ctx, key)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	moved := []*inst.Instance{}
 	var errs []error
+	tried := 0
 	for _, r := range replicas {
 		if re != nil && !re.MatchString(r.Key.String()) {
 			continue
 		}
 		m, err := move(ctx, r)
-		if err != nil {
+		switch {
+		case err != nil:
 			errs = append(errs, err)
+		case m == nil: // move says this replica is not one to move
 			continue
+		default:
+			moved = append(moved, m)
 		}
-		moved = append(moved, m)
+		tried++
 	}
-	return moved, errors.Join(errs...)
+	return moved, tried, errors.Join(errs...)
 }
 
 // RelocateReplicas relocates the replicas of key (matching pattern) below below.
@@ -140,7 +159,7 @@ func (o *Operator) RelocateReplicas(ctx context.Context, key, below inst.Instanc
 	if _, err := o.known(ctx, below); err != nil {
 		return nil, err
 	}
-	return o.moveReplicas(ctx, key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+	return o.moveReplicas(ctx, "relocate-replicas", key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
 		if r.Key == below {
 			return nil, badRequest("%s is a replica of %s: cannot move it below itself", below, key)
 		}
@@ -150,7 +169,7 @@ func (o *Operator) RelocateReplicas(ctx context.Context, key, below inst.Instanc
 
 // MoveUpReplicas moves the replicas of key (matching pattern) up one level.
 func (o *Operator) MoveUpReplicas(ctx context.Context, key inst.InstanceKey, pattern string) ([]*inst.Instance, error) {
-	return o.moveReplicas(ctx, key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+	return o.moveReplicas(ctx, "move-up-replicas", key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
 		return o.MoveUp(ctx, r.Key)
 	})
 }
@@ -160,7 +179,7 @@ func (o *Operator) RepointReplicas(ctx context.Context, key, below inst.Instance
 	if below == (inst.InstanceKey{}) {
 		below = key
 	}
-	return o.moveReplicas(ctx, key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+	return o.moveReplicas(ctx, "repoint-replicas", key, pattern, func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
 		return o.Repoint(ctx, r.Key, below)
 	})
 }
@@ -175,11 +194,11 @@ func (o *Operator) TakeSiblings(ctx context.Context, key inst.InstanceKey) (int,
 	if !i.IsReplica() {
 		return 0, refused("%s is not a replica: it has no siblings", key)
 	}
-	moved, err := o.moveReplicas(ctx, i.MasterKey, "", func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
+	moved, err := o.moveReplicas(ctx, "take-siblings", i.MasterKey, "", func(ctx context.Context, r *inst.Instance) (*inst.Instance, error) {
 		if r.Key == key {
-			return r, nil
+			return nil, nil // not a sibling of itself
 		}
 		return o.MoveBelow(ctx, r.Key, key)
 	})
-	return max(len(moved)-1, 0), err
+	return len(moved), err
 }

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,4 +289,132 @@ func TestDelayReplication(t *testing.T) {
 	i, err = f.op.DelayReplication(ctx, f.r2, 0)
 	require.NoError(t, err)
 	require.EqualValues(t, 0, i.SQLDelay)
+}
+
+// TestMultiReplicaMovesBinlogPositions: the moves of several replicas at
+// once, every replica on binlog coordinates: relocate-replicas with a
+// pattern moves only the matching one, move-up-replicas, take-siblings,
+// repoint-replicas and repoint keep them replicating by coordinates; each
+// writes a summary audit row.
+func TestMultiReplicaMovesBinlogPositions(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.disableGTID(t, f.r1, f.r2, f.r3)
+	binlog := func(k inst.InstanceKey, master inst.InstanceKey) {
+		t.Helper()
+		require.Equal(t, master.Port, f.masterPort(t, k), "%s below %s", k, master)
+		i, err := f.op.fresh(ctx, k)
+		require.NoError(t, err)
+		require.False(t, i.UsingGTID(), "%s still by binlog coordinates", k)
+		f.requireFlows(t, k)
+	}
+
+	// Only replica2 matches: replica1 (a sibling) stays where it is.
+	moved, err := f.op.RelocateReplicas(ctx, f.master, f.r1, regexp.QuoteMeta(f.r2.String()))
+	require.NoError(t, err)
+	require.Len(t, moved, 1)
+	binlog(f.r2, f.r1)
+	require.Equal(t, f.master.Port, f.masterPort(t, f.r1))
+	f.requireAudit(t, f.master, "relocate-replicas", "1 of 1 replicas of "+f.master.String()+" matching")
+
+	moved, err = f.op.MoveUpReplicas(ctx, f.r1, "")
+	require.NoError(t, err)
+	require.Len(t, moved, 2, "replica2 and replica3")
+	binlog(f.r2, f.master)
+	binlog(f.r3, f.master)
+	f.requireAudit(t, f.r1, "move-up-replicas", "2 of 2 replicas")
+
+	n, err := f.op.TakeSiblings(ctx, f.r1)
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "replica2 and replica3 were replica1's siblings")
+	binlog(f.r2, f.r1)
+	binlog(f.r3, f.r1)
+
+	moved, err = f.op.RepointReplicas(ctx, f.r1, inst.InstanceKey{}, "")
+	require.NoError(t, err)
+	require.Len(t, moved, 2)
+	binlog(f.r2, f.r1)
+	binlog(f.r3, f.r1)
+	f.requireAudit(t, f.r1, "repoint-replicas", "2 of 2 replicas")
+
+	_, err = f.op.Repoint(ctx, f.r2, inst.InstanceKey{})
+	require.NoError(t, err)
+	binlog(f.r2, f.r1)
+	f.requireAudit(t, f.r2, "repoint", "")
+}
+
+// TestReplicationControlBinlogPositions: the replication-control
+// operations on a replica positioned by binlog coordinates, each checked
+// on the server: stop, start, restart, stop nicely, skip a failing
+// statement, detach and reattach the master host, enable and disable
+// GTID; and reset last.
+func TestReplicationControlBinlogPositions(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.disableGTID(t, f.r2)
+	threads := func(io, sqlThread inst.ReplicationThreadState) {
+		t.Helper()
+		st, err := f.op.in.ReplicationStatus(ctx, f.r2)
+		require.NoError(t, err)
+		require.Equal(t, io, st.IOThread, "IO thread")
+		require.Equal(t, sqlThread, st.SQLThread, "SQL thread")
+		require.False(t, st.UsingGTID(), "by binlog coordinates")
+	}
+	_, err := f.op.StopReplica(ctx, f.r2)
+	require.NoError(t, err)
+	threads(inst.ThreadStateStopped, inst.ThreadStateStopped)
+	_, err = f.op.StartReplica(ctx, f.r2)
+	require.NoError(t, err)
+	threads(inst.ThreadStateRunning, inst.ThreadStateRunning)
+	f.requireFlows(t, f.r2)
+	_, err = f.op.RestartReplica(ctx, f.r2)
+	require.NoError(t, err)
+	threads(inst.ThreadStateRunning, inst.ThreadStateRunning)
+	_, err = f.op.StopReplicaNice(ctx, f.r2)
+	require.NoError(t, err)
+	threads(inst.ThreadStateStopped, inst.ThreadStateStopped)
+	_, err = f.op.StartReplica(ctx, f.r2)
+	require.NoError(t, err)
+
+	// A row replica2 already has (written with the binlog off: no errant
+	// transaction) stops its SQL thread; skip-query skips that statement.
+	f.requireFlows(t, f.r2) // the table exists everywhere
+	marker := strconv.FormatInt(time.Now().UnixNano(), 10)
+	f.sqlValue(t, f.r2.Port, "SET SESSION sql_log_bin=0; INSERT INTO optest.t VALUES ('"+marker+"')")
+	f.sqlValue(t, f.master.Port, "INSERT INTO optest.t VALUES ('"+marker+"')")
+	require.Eventually(t, func() bool {
+		st, err := f.op.in.ReplicationStatus(ctx, f.r2)
+		return err == nil && st.SQLThread == inst.ThreadStateStopped && st.LastSQLErrno == 1062
+	}, 20*time.Second, 50*time.Millisecond, "replica2 stops on the duplicate row")
+	_, err = f.op.SkipQuery(ctx, f.r2)
+	require.NoError(t, err)
+	threads(inst.ThreadStateRunning, inst.ThreadStateRunning)
+	f.requireFlows(t, f.r2)
+
+	i, err := f.op.DetachReplicaMasterHost(ctx, f.r2)
+	require.NoError(t, err)
+	require.True(t, i.MasterKey.IsDetached())
+	i, err = f.op.ReattachReplicaMasterHost(ctx, f.r2)
+	require.NoError(t, err)
+	require.Equal(t, f.master, i.MasterKey)
+	f.requireFlows(t, f.r2)
+
+	i, err = f.op.EnableGTID(ctx, f.r2)
+	require.NoError(t, err)
+	require.True(t, i.UsingGTID())
+	f.requireFlows(t, f.r2)
+	i, err = f.op.DisableGTID(ctx, f.r2)
+	require.NoError(t, err)
+	require.False(t, i.UsingGTID())
+	f.requireFlows(t, f.r2)
+
+	i, err = f.op.ResetReplica(ctx, f.r2)
+	require.NoError(t, err)
+	require.False(t, i.IsReplica(), "no master any more")
+	st, err := f.op.in.ReplicationStatus(ctx, f.r2)
+	require.NoError(t, err)
+	require.False(t, st.IsReplica, "SHOW SLAVE STATUS is empty")
+	for _, kind := range []string{"stop-replica", "start-replica", "restart-replica", "stop-replica-nice", "skip-query", "enable-gtid", "disable-gtid", "reset-replica"} {
+		f.requireAudit(t, f.r2, kind, "")
+	}
 }
