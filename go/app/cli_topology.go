@@ -90,6 +90,7 @@ func topologyCommands() []Command {
 		{Name: "begin-maintenance", Section: maint, Help: "take a maintenance lock (--reason, [--duration], [--owner])", Needs: id | NeedReason, Run: onEachKey(beginMaintenance)},
 		{Name: "end-maintenance", Section: maint, Help: "release the maintenance lock", Needs: id, Run: onEachKey(done((*topology.Operator).EndMaintenance))},
 		{Name: "in-maintenance", Section: maint, Help: "print the key when in maintenance", Needs: id, Run: onEachKey(inMaintenance)},
+		{Name: "maintenance", Section: maint, Help: "list the active maintenance locks: id, key, owner, reason, begin, end (tab-separated)", Run: cliMaintenance},
 		{Name: "begin-downtime", Section: maint, Help: "downtime an instance (--reason, [--duration], [--owner])", Needs: id | NeedReason, Run: onEachKey(beginDowntime)},
 		{Name: "end-downtime", Section: maint, Help: "end an instance's downtime", Needs: id, Run: onEachKey(done((*topology.Operator).EndDowntime))},
 	}
@@ -355,5 +356,20 @@ func cliMasterPosWait(e *Env) error {
 		return err
 	}
 	e.println(key.String())
+	return nil
+}
+
+func cliMaintenance(e *Env) error {
+	s, err := e.Store()
+	if err != nil {
+		return err
+	}
+	list, err := s.ActiveMaintenance(e.Ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range list {
+		e.println(fmt.Sprintf("%d\t%s\t%s\t%s\t%s\t%s", m.MaintenanceId, m.Key, m.Owner, m.Reason, m.BeginTimestamp, m.EndTimestamp))
+	}
 	return nil
 }

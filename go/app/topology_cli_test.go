@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -83,10 +84,14 @@ func TestCLIMovesAndMaintenance(t *testing.T) {
 
 	require.Equal(t, []string{c.r2}, c.ok(t, "begin-maintenance", "-i", c.r2, "--reason", "testing", "--owner", "carol"))
 	require.Equal(t, []string{c.r2}, c.ok(t, "in-maintenance", "-i", c.r2))
+	locks := c.ok(t, "maintenance")
+	require.Len(t, locks, 1)
+	require.Regexp(t, `^[0-9]+\t`+regexp.QuoteMeta(c.r2)+`\tcarol\ttesting\t`, locks[0])
 	c.fails(t, "under maintenance by carol: testing", "move-below", "-i", c.r2, "-d", c.r1)
 	require.Equal(t, c.masterKey.Port, c.masterPort(t, c.r2Key), "nothing moved")
 	c.ok(t, "end-maintenance", "-i", c.r2)
 	c.fails(t, "not in maintenance", "end-maintenance", "-i", c.r2)
+	require.Equal(t, []string{""}, c.ok(t, "maintenance"), "no lock left")
 
 	lines := c.ok(t, "regroup-replicas", "-i", c.master)
 	require.Equal(t, []string{c.r1, c.r1 + " lost: 0, moved: 2"}, lines)

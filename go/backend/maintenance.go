@@ -168,14 +168,47 @@ func (s *Store) EndMaintenanceByIDs(ctx context.Context, ids []int64) error {
 
 // EndMaintenance releases the active lock on an instance; ErrNotFound if none.
 func (s *Store) EndMaintenance(ctx context.Context, key inst.InstanceKey) error {
-	n, err := s.affected(ctx, `UPDATE database_instance_maintenance SET maintenance_active=NULL, end_timestamp=? WHERE hostname=? AND port=? AND maintenance_active=1`, ts(time.Now()), key.Hostname, key.Port)
+	n, err := s.affected(ctx, `UPDATE database_instance_maintenance SET maintenance_active=NULL, end_timestamp=?
+		WHERE hostname=? AND port=? AND maintenance_active=1 AND explicitly_bounded=1`, ts(time.Now()), key.Hostname, key.Port)
 	if err != nil {
 		return fmt.Errorf("end maintenance on %s: %w", key, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("%s is not in maintenance: %w", key, inst.ErrNotFound)
+		return s.notEnded(ctx, "hostname=? AND port=?", []any{key.Hostname, key.Port}, key.String()+" is not in maintenance")
 	}
 	return nil
+}
+
+// EndMaintenanceByID ends one maintenance lock taken by a person
+// (begin-maintenance), by its id.
+func (s *Store) EndMaintenanceByID(ctx context.Context, id int64) error {
+	n, err := s.affected(ctx, `UPDATE database_instance_maintenance SET maintenance_active=NULL, end_timestamp=?
+		WHERE database_instance_maintenance_id=? AND maintenance_active=1 AND explicitly_bounded=1`, ts(time.Now()), id)
+	if err != nil {
+		return fmt.Errorf("end maintenance %d: %w", id, err)
+	}
+	if n == 0 {
+		return s.notEnded(ctx, "database_instance_maintenance_id=?", []any{id}, fmt.Sprintf("no active maintenance lock %d", id))
+	}
+	return nil
+}
+
+// notEnded explains why no person's lock matched: an operation's lease
+// holds it (it ends with the operation, or the leader repairs it), or
+// there is none.
+func (s *Store) notEnded(ctx context.Context, where string, args []any, none string) error {
+	c, cancel := s.ctx(ctx)
+	defer cancel()
+	var reason, node string
+	err := s.db.QueryRowContext(c, `SELECT reason, processing_node_hostname FROM database_instance_maintenance
+		WHERE maintenance_active=1 AND explicitly_bounded=0 AND `+where, args...).Scan(&reason, &node)
+	switch {
+	case err == nil:
+		return inst.Errorf(inst.ErrLocked, "held by the running operation %s of %s: it ends with the operation (or is repaired by the leader if that process died)", reason, node)
+	case errors.Is(err, sql.ErrNoRows):
+		return inst.Errorf(inst.ErrNotFound, "%s", none)
+	}
+	return fmt.Errorf("read maintenance: %w", err)
 }
 
 // ActiveMaintenance lists the locks that hold their instance: unexpired,

@@ -279,3 +279,39 @@ func TestMigrationResumesOnMySQL(t *testing.T) {
 		WHERE table_schema = DATABASE() AND table_name = 'database_instance_maintenance' AND column_name = 'restart_replication'`).Scan(&n))
 	require.Equal(t, 1, n, "the missing column is added")
 }
+
+// TestEndMaintenance: a person ends a person's lock, by key or by id; an
+// operation's lease is not theirs to end (the operation would be cut off
+// mid-way) and an unknown id is not found.
+func TestEndMaintenance(t *testing.T) {
+	for name, cfg := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := open(t, cfg)
+			person, lease := inst.InstanceKey{Hostname: "db1", Port: 3306}, inst.InstanceKey{Hostname: "db2", Port: 3306}
+			ids, err := s.BeginMaintenance(ctx, []inst.InstanceKey{person}, "carol", "upgrade", time.Minute, LockHolder{Hostname: "h"})
+			require.NoError(t, err)
+			_, err = s.BeginOperationLocks(ctx, []inst.InstanceKey{lease}, "move-up", time.Minute, LockHolder{Hostname: "node7"})
+			require.NoError(t, err)
+
+			err = s.EndMaintenance(ctx, lease)
+			require.ErrorIs(t, err, inst.ErrLocked)
+			require.EqualError(t, err, "held by the running operation move-up of node7: it ends with the operation (or is repaired by the leader if that process died)")
+			active, err := s.ActiveMaintenance(ctx)
+			require.NoError(t, err)
+			require.Len(t, active, 2, "the lease still holds")
+			var leaseID int64
+			for _, m := range active {
+				if m.Key == lease {
+					leaseID = m.MaintenanceId
+				}
+			}
+			require.ErrorIs(t, s.EndMaintenanceByID(ctx, leaseID), inst.ErrLocked)
+			require.ErrorIs(t, s.EndMaintenanceByID(ctx, 987654), inst.ErrNotFound)
+
+			require.NoError(t, s.EndMaintenanceByID(ctx, ids[0]))
+			require.ErrorIs(t, s.EndMaintenanceByID(ctx, ids[0]), inst.ErrNotFound, "ended already")
+			require.ErrorIs(t, s.EndMaintenance(ctx, person), inst.ErrNotFound)
+		})
+	}
+}

@@ -24,5 +24,5 @@ func (o *Operator) EndMaintenanceByID(ctx context.Context, id int64) error {
 	if id <= 0 {
 		return fmt.Errorf("%w: maintenance key must be a positive number", inst.ErrBadRequest)
 	}
-	return o.store.EndMaintenanceByIDs(ctx, []int64{id})
+	return o.store.EndMaintenanceByID(ctx, id)
 }
