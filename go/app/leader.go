@@ -2,13 +2,14 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/outbrain/golib/log"
 
-	"orchestrator/go/backend"
 	"orchestrator/go/election"
+	"orchestrator/go/recovery"
 )
 
 // leaderWork runs what only the leader does (polling, recovery, cleanup)
@@ -21,6 +22,7 @@ type leaderWork struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 	parent    context.Context
+	elector   *election.Elector
 }
 
 func newLeaderWork(e *Env, discovery bool) *leaderWork {
@@ -29,7 +31,7 @@ func newLeaderWork(e *Env, discovery bool) *leaderWork {
 
 func (l *leaderWork) run(ctx context.Context, el *election.Elector) {
 	l.mu.Lock()
-	l.parent = ctx
+	l.parent, l.elector = ctx, el
 	l.mu.Unlock()
 	// Watchdog: fencing by time even when the election tick itself hangs
 	// (backend unreachable, process resumed after a pause), and a start
@@ -53,10 +55,10 @@ func (l *leaderWork) setLeader(leader bool) {
 	if leader && l.cancel == nil && l.parent != nil && l.parent.Err() == nil {
 		ctx, cancel := context.WithCancel(l.parent)
 		l.cancel, l.done = cancel, make(chan struct{})
+		fence := termFence(ctx, l.elector)
 		go func(done chan struct{}) {
 			defer close(done)
-			l.env.endOrphanedRecoveries(ctx)
-			l.env.leaderLoops(ctx, l.discovery)
+			l.env.leaderLoops(ctx, l.discovery, fence)
 		}(l.done)
 		log.Infof("leader work started")
 	}
@@ -68,37 +70,17 @@ func (l *leaderWork) setLeader(leader bool) {
 	}
 }
 
-// endOrphanedRecoveries runs first when this node becomes leader. A
-// recovery still unresolved now was started by a leader that died or was
-// stopped mid-way (this node's own leader work, when it had any, ended
-// and resolved its recoveries before it stopped): it is recorded as
-// interrupted and its cluster recovery lock released at once, instead of
-// both waiting out the lock's TTL. The interrupted recovery keeps
-// blocking new ones on its cluster (anti-flapping) until acknowledged:
-// it may have promoted a replica already, and only a person can tell
-// whether another promotion is safe.
-func (e *Env) endOrphanedRecoveries(ctx context.Context) {
-	store, err := e.Store()
-	if err != nil {
-		return
-	}
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	rows, err := store.ReadRecoveries(c, backend.RecoveryQuery{InProgress: true, All: true})
-	if err != nil {
-		log.Errorf("leader takeover: read unfinished recoveries: %v", err)
-		return
-	}
-	for _, r := range rows {
-		holder := backend.LockHolder{Hostname: r.ProcessingNodeHostname, Token: r.ProcessingNodeToken}
-		if _, err := store.InterruptRecoveries(c, r.ProcessingNodeToken, time.Now()); err != nil {
-			log.Errorf("leader takeover: mark recovery %d of %s interrupted: %v", r.Id, r.Key, err)
-			continue
+// errNotLeader is the leadership fence's refusal.
+var errNotLeader = fmt.Errorf("%w: this node is no longer the leader", recovery.ErrFenced)
+
+// termFence is the fence of one term of leader work: it passes while
+// this node is leader and the term has not ended (ctx), so work left over
+// from an ended term cannot act even once this node leads again.
+func termFence(ctx context.Context, el *election.Elector) recovery.Fence {
+	return func() error {
+		if ctx.Err() != nil || !el.IsLeader() {
+			return errNotLeader
 		}
-		if err := store.ReleaseClusterRecoveryLock(c, r.ClusterName, holder); err != nil {
-			log.Errorf("leader takeover: release recovery lock of %s: %v", r.ClusterName, err)
-		}
-		log.Warningf("leader takeover: recovery %d of %s (%s) by %s was left unfinished; recorded as interrupted; acknowledge it to allow a new recovery of %s",
-			r.Id, r.Key, r.Analysis, r.ProcessingNodeHostname, r.ClusterName)
+		return nil
 	}
 }

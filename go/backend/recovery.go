@@ -332,20 +332,6 @@ func (s *Store) ExpireRecoveryPeriods(ctx context.Context, block time.Duration) 
 		WHERE in_active_period=1 AND start_active_period < ?`, time.Now().Unix(), ts(time.Now().Add(-block)))
 }
 
-// InterruptRecoveries marks unresolved recoveries started before
-// startedBefore as interrupted (the node running them lost leadership or
-// died mid-way); token, when set, limits it to one node's recoveries.
-func (s *Store) InterruptRecoveries(ctx context.Context, token string, startedBefore time.Time) (int64, error) {
-	q := `UPDATE topology_recovery SET interrupted=1, end_recovery=?,
-		all_errors='["interrupted: the processing node lost leadership or stopped before the recovery ended"]'
-		WHERE end_recovery IS NULL AND start_active_period < ?`
-	args := []any{ts(time.Now()), ts(startedBefore)}
-	if token != "" {
-		q, args = q+` AND processcing_node_token=?`, append(args, token)
-	}
-	return s.affected(ctx, q, args...)
-}
-
 // revisitWindow bounds how long after a failover the failed master is
 // watched for: an acknowledgement or the end of the block period does
 // not end it.
