@@ -44,7 +44,7 @@ func (e *Env) leaderLoops(ctx context.Context, discovery bool, fence recovery.Fe
 		go func() { defer wg.Done(); rc.Run(ctx, fence) }()
 	}
 	wg.Add(1)
-	go func() { defer wg.Done(); e.cleanupLoop(ctx) }()
+	go func() { defer wg.Done(); e.cleanupLoop(ctx, fence) }()
 	e.startDogfood(ctx, &wg, discovery)
 	wg.Wait()
 }

@@ -207,3 +207,22 @@ func (s *Store) AnalysisChangelog(ctx context.Context) ([]AnalysisChange, error)
 	}
 	return out, nil
 }
+
+// PurgeDetections deletes detections that started before olderThan and
+// are no longer in their active period.
+func (s *Store) PurgeDetections(ctx context.Context, olderThan time.Time) (int64, error) {
+	n, err := s.affected(ctx, `DELETE FROM topology_failure_detection WHERE start_active_period < ? AND in_active_period=0`, ts(olderThan))
+	if err != nil {
+		return 0, fmt.Errorf("purge detections: %w", err)
+	}
+	return n, nil
+}
+
+// PurgeAnalysisChangelog deletes analysis changes recorded before olderThan.
+func (s *Store) PurgeAnalysisChangelog(ctx context.Context, olderThan time.Time) (int64, error) {
+	n, err := s.affected(ctx, `DELETE FROM database_instance_analysis_changelog WHERE analysis_timestamp < ?`, ts(olderThan))
+	if err != nil {
+		return 0, fmt.Errorf("purge analysis changelog: %w", err)
+	}
+	return n, nil
+}
