@@ -143,8 +143,8 @@ func (rc *Recoverer) recoverFenced(ctx context.Context, req Request, leader Fenc
 		return nil, err
 	}
 	if e.ClusterDetails.ClusterName != cluster {
-		// The lock held is the other cluster's: acting now would not be
-		// under this cluster's lock.
+		// The lock held is that of the cluster the instance was in:
+		// acting on another cluster would not be under its lock.
 		return nil, fmt.Errorf("%w: %s moved from cluster %s to %s while its recovery started; try again", ErrNotAttempted,
 			req.Key, cluster, e.ClusterDetails.ClusterName)
 	}
