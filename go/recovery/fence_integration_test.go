@@ -38,7 +38,7 @@ func TestLeaseHeldWhileRenewedLostWhenTakenOver(t *testing.T) {
 	ctx := context.Background()
 	store := sqliteStore(t, filepath.Join(t.TempDir(), "o.sqlite3"))
 	me, thief := backend.LockHolder{Hostname: "cli", Token: "t1"}, backend.LockHolder{Hostname: "node", Token: "t2"}
-	const ttl = 400 * time.Millisecond
+	const ttl = time.Second
 	rc := New(Deps{Store: store, Holder: me, LockLease: ttl})
 	lctx, l, err := rc.lockCluster(ctx, "c1")
 	require.NoError(t, err)
@@ -46,7 +46,7 @@ func TestLeaseHeldWhileRenewedLostWhenTakenOver(t *testing.T) {
 	_, _, err = other.lockCluster(ctx, "c1")
 	require.ErrorIs(t, err, ErrLocked)
 
-	for end := time.Now().Add(4 * ttl); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+	for end := time.Now().Add(3 * ttl); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		require.NoError(t, l.check(), "a renewed lease holds")
 		lock, err := store.ClusterRecoveryLock(ctx, "c1")
 		require.NoError(t, err)
@@ -58,7 +58,7 @@ func TestLeaseHeldWhileRenewedLostWhenTakenOver(t *testing.T) {
 	ok, err := store.AcquireClusterRecoveryLock(ctx, "c1", thief, time.Minute)
 	require.NoError(t, err)
 	require.True(t, ok)
-	require.Eventually(t, func() bool { return l.check() != nil }, ttl, 10*time.Millisecond, "the lost lease fences")
+	require.Eventually(t, func() bool { return l.check() != nil }, 2*ttl, 10*time.Millisecond, "the lost lease fences")
 	require.ErrorIs(t, l.check(), ErrFenced)
 	<-lctx.Done()
 	require.ErrorIs(t, context.Cause(lctx), ErrFenced)
@@ -75,12 +75,12 @@ func TestLeaseFencesBeforeItLapses(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "o.sqlite3")
 	observer := sqliteStore(t, file)
 	cut := sqliteStore(t, file)
-	const ttl = 2 * time.Second
+	const ttl = 4 * time.Second
 	rc := New(Deps{Store: cut, Holder: backend.LockHolder{Hostname: "cli", Token: "t1"}, LockLease: ttl})
 	_, l, err := rc.lockCluster(ctx, "c1")
 	require.NoError(t, err)
 	require.NoError(t, cut.Close()) // renewals fail from now on
-	require.Eventually(t, func() bool { return l.check() != nil }, ttl, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return l.check() != nil }, 2*ttl, 10*time.Millisecond)
 	lock, err := observer.ClusterRecoveryLock(ctx, "c1")
 	require.NoError(t, err)
 	require.False(t, lock.Lapsed, "fenced here while the backend still holds the lease")
@@ -181,7 +181,7 @@ func TestOrphansEndedOnlyWhenTheirRunnerIsGone(t *testing.T) {
 		c.PreFailoverProcesses = []string{"while [ ! -f " + release + " ]; do sleep 0.05; done; exit 1"}
 	}, nil)
 	ctx := context.Background()
-	const ttl = time.Second
+	const ttl = 2 * time.Second
 
 	dead := backend.LockHolder{Hostname: "gone", Token: "dead"}
 	orphan := &backend.RecoveryRow{UID: "orphan", Key: inst.InstanceKey{Hostname: "gone", Port: 3306}, ClusterName: "gone:3306",
@@ -210,8 +210,8 @@ func TestOrphansEndedOnlyWhenTheirRunnerIsGone(t *testing.T) {
 	}, 20*time.Second, 20*time.Millisecond, "the CLI's recovery runs")
 	require.Equal(t, cli.Holder.Token, live.ProcessingNodeToken)
 
-	// The leader sweeps for four leases: the live recovery stays.
-	for end := time.Now().Add(4 * ttl); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+	// The leader sweeps for three leases: the live recovery stays.
+	for end := time.Now().Add(3 * ttl); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		f.rc.endOrphans(ctx)
 		rows, err := f.store.ReadRecoveries(ctx, backend.RecoveryQuery{UID: live.UID})
 		require.NoError(t, err)
