@@ -37,6 +37,8 @@ func (n *node) Token() string      { return n.token }
 func (n *node) AppVersion() string { return n.version }
 func (n *node) Started() string    { return n.started.UTC().Format(time.RFC3339) }
 
+func (n *node) Uptime() time.Duration { return time.Since(n.started) }
+
 func runService(c *cli.Context, version string, stderr io.Writer) int {
 	defer ignoreHangups(stderr)() // first: runs last, after the shutdown
 	if !c.Bool("quiet") && !c.Bool("debug") {

@@ -6,6 +6,7 @@ import (
 
 	"orchestrator/go/backend"
 	orchttp "orchestrator/go/http"
+	"orchestrator/go/recovery"
 	"orchestrator/go/topology"
 )
 
@@ -24,7 +25,9 @@ func (e *Env) httpDeps(store *backend.Store, reader *topology.Reader, n orchttp.
 }
 
 // leaderLoops runs until ctx ends: discovery polling, recovery, cleanup.
-func (e *Env) leaderLoops(ctx context.Context, discovery bool) {
+// fence is this term's leadership: what the loops send to servers checks
+// it first.
+func (e *Env) leaderLoops(ctx context.Context, discovery bool, fence recovery.Fence) {
 	var wg sync.WaitGroup
 	rc, rcErr := e.Recoverer()
 	if d, err := e.Discoverer(); err == nil && rcErr == nil {
@@ -38,10 +41,10 @@ func (e *Env) leaderLoops(ctx context.Context, discovery bool) {
 	}
 	if rcErr == nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); rc.Run(ctx) }()
+		go func() { defer wg.Done(); rc.Run(ctx, fence) }()
 	}
 	wg.Add(1)
-	go func() { defer wg.Done(); e.cleanupLoop(ctx) }()
+	go func() { defer wg.Done(); e.cleanupLoop(ctx, fence) }()
 	e.startDogfood(ctx, &wg, discovery)
 	wg.Wait()
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Dialect holds the few SQL differences between the MySQL and SQLite
@@ -18,6 +19,9 @@ type Dialect interface {
 	Now() string
 	// NowMinusSeconds is an expression for now minus a literal count of seconds.
 	NowMinusSeconds(n int) string
+	// NowPlus is an expression for now plus d (negative d: minus),
+	// to the millisecond at least.
+	NowPlus(d time.Duration) string
 	// DDL rewrites the portable schema placeholders.
 	DDL(stmt string) string
 }
@@ -49,6 +53,10 @@ func (mysqlDialect) Now() string { return "UTC_TIMESTAMP(6)" }
 
 func (mysqlDialect) NowMinusSeconds(n int) string {
 	return fmt.Sprintf("(UTC_TIMESTAMP(6) - INTERVAL %d SECOND)", n)
+}
+
+func (mysqlDialect) NowPlus(d time.Duration) string {
+	return fmt.Sprintf("(UTC_TIMESTAMP(6) + INTERVAL %d MICROSECOND)", d.Microseconds())
 }
 
 func (mysqlDialect) DDL(stmt string) string {
@@ -83,6 +91,10 @@ func (sqliteDialect) Now() string { return "strftime('%Y-%m-%d %H:%M:%f','now')"
 
 func (sqliteDialect) NowMinusSeconds(n int) string {
 	return fmt.Sprintf("strftime('%%Y-%%m-%%d %%H:%%M:%%f','now','-%d seconds')", n)
+}
+
+func (sqliteDialect) NowPlus(d time.Duration) string {
+	return fmt.Sprintf("strftime('%%Y-%%m-%%d %%H:%%M:%%f','now','%+.3f seconds')", d.Seconds())
 }
 
 func (sqliteDialect) DDL(stmt string) string {

@@ -42,3 +42,14 @@ func (s *Store) HostnameUnresolves(ctx context.Context) (map[string]string, erro
 	}
 	return out, nil
 }
+
+// ExpireHostnameUnresolves deletes virtual names last registered before
+// olderThan (upstream expires them after ExpiryHostnameResolvesMinutes:
+// whoever maps a name keeps registering it).
+func (s *Store) ExpireHostnameUnresolves(ctx context.Context, olderThan time.Time) (int64, error) {
+	n, err := s.affected(ctx, `DELETE FROM hostname_unresolve WHERE last_registered < ?`, ts(olderThan))
+	if err != nil {
+		return 0, fmt.Errorf("expire hostname unresolves: %w", err)
+	}
+	return n, nil
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Node is one orchestrator process seen in node_health, or the leader row.
@@ -174,5 +175,19 @@ func (s *Store) AvailableNodes(ctx context.Context, withinSeconds int) ([]Node, 
 
 // ExpireNodeHealth deletes rows older than the given seconds.
 func (s *Store) ExpireNodeHealth(ctx context.Context, olderThanSeconds int) (int64, error) {
-	return s.affected(ctx, `DELETE FROM node_health WHERE last_seen_active < `+s.dialect.NowMinusSeconds(olderThanSeconds))
+	n, err := s.affected(ctx, `DELETE FROM node_health WHERE last_seen_active < `+s.dialect.NowMinusSeconds(olderThanSeconds))
+	if err != nil {
+		return 0, fmt.Errorf("expire node health: %w", err)
+	}
+	return n, nil
+}
+
+// PurgeNodeHealthHistory deletes node_health_history rows (one per
+// process start) of processes started before olderThan.
+func (s *Store) PurgeNodeHealthHistory(ctx context.Context, olderThan time.Time) (int64, error) {
+	n, err := s.affected(ctx, `DELETE FROM node_health_history WHERE first_seen_active < ?`, ts(olderThan))
+	if err != nil {
+		return 0, fmt.Errorf("purge node health history: %w", err)
+	}
+	return n, nil
 }

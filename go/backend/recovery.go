@@ -332,20 +332,6 @@ func (s *Store) ExpireRecoveryPeriods(ctx context.Context, block time.Duration) 
 		WHERE in_active_period=1 AND start_active_period < ?`, time.Now().Unix(), ts(time.Now().Add(-block)))
 }
 
-// InterruptRecoveries marks unresolved recoveries started before
-// startedBefore as interrupted (the node running them lost leadership or
-// died mid-way); token, when set, limits it to one node's recoveries.
-func (s *Store) InterruptRecoveries(ctx context.Context, token string, startedBefore time.Time) (int64, error) {
-	q := `UPDATE topology_recovery SET interrupted=1, end_recovery=?,
-		all_errors='["interrupted: the processing node lost leadership or stopped before the recovery ended"]'
-		WHERE end_recovery IS NULL AND start_active_period < ?`
-	args := []any{ts(time.Now()), ts(startedBefore)}
-	if token != "" {
-		q, args = q+` AND processcing_node_token=?`, append(args, token)
-	}
-	return s.affected(ctx, q, args...)
-}
-
 // revisitWindow bounds how long after a failover the failed master is
 // watched for: an acknowledgement or the end of the block period does
 // not end it.
@@ -359,10 +345,20 @@ func (s *Store) RecoveriesToRevisit(ctx context.Context) ([]RecoveryRow, error) 
 		ts(time.Now().Add(-revisitWindow)))
 }
 
-// PurgeRecoveries deletes recoveries and their steps older than olderThan.
+// PurgeRecoveries deletes recoveries that started before olderThan, and
+// their steps. A recovery is kept, whatever its age, while it is not
+// resolved, still in its active (blocking) period, or within the day in
+// which its failed master is revisited: purging never lifts a block or
+// ends a watch.
 func (s *Store) PurgeRecoveries(ctx context.Context, olderThan time.Time) (int64, error) {
-	if _, err := s.exec(ctx, `DELETE FROM topology_recovery_steps WHERE audit_at < ?`, ts(olderThan)); err != nil {
+	cond := `start_active_period < ? AND end_recovery IS NOT NULL AND end_recovery < ? AND in_active_period=0`
+	args := []any{ts(olderThan), ts(time.Now().Add(-revisitWindow))}
+	if _, err := s.exec(ctx, `DELETE FROM topology_recovery_steps WHERE recovery_uid IN (SELECT uid FROM topology_recovery WHERE `+cond+`)`, args...); err != nil {
 		return 0, fmt.Errorf("purge recovery steps: %w", err)
 	}
-	return s.affected(ctx, `DELETE FROM topology_recovery WHERE start_active_period < ?`, ts(olderThan))
+	n, err := s.affected(ctx, `DELETE FROM topology_recovery WHERE `+cond, args...)
+	if err != nil {
+		return 0, fmt.Errorf("purge recoveries: %w", err)
+	}
+	return n, nil
 }

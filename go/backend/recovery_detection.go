@@ -138,40 +138,6 @@ func (s *Store) BlockedRecoveries(ctx context.Context, cluster string, within ti
 	return out, nil
 }
 
-// AcquireClusterRecoveryLock takes the per-cluster recovery lock for ttl.
-// It succeeds when the lock is free, expired, or already ours; only one
-// node or CLI holds it at a time.
-func (s *Store) AcquireClusterRecoveryLock(ctx context.Context, cluster string, holder LockHolder, ttl time.Duration) (bool, error) {
-	c, cancel := s.ctx(ctx)
-	defer cancel()
-	tx, err := s.db.BeginTx(c, nil)
-	if err != nil {
-		return false, fmt.Errorf("recovery lock on %s: %w", cluster, err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	now := time.Now()
-	if _, err := tx.ExecContext(c, `DELETE FROM cluster_recovery_lock WHERE cluster_name=? AND (expires_at < ? OR (hostname=? AND token=?))`,
-		cluster, ts(now), holder.Hostname, holder.Token); err != nil {
-		return false, fmt.Errorf("recovery lock on %s: %w", cluster, err)
-	}
-	res, err := tx.ExecContext(c, s.dialect.InsertIgnore("cluster_recovery_lock", []string{"cluster_name", "hostname", "token", "acquired_at", "expires_at"}),
-		cluster, holder.Hostname, holder.Token, ts(now), ts(now.Add(ttl)))
-	if err != nil {
-		return false, fmt.Errorf("recovery lock on %s: %w", cluster, err)
-	}
-	n, _ := res.RowsAffected()
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("recovery lock on %s: %w", cluster, err)
-	}
-	return n == 1, nil
-}
-
-// ReleaseClusterRecoveryLock releases the lock if holder has it.
-func (s *Store) ReleaseClusterRecoveryLock(ctx context.Context, cluster string, holder LockHolder) error {
-	_, err := s.exec(ctx, `DELETE FROM cluster_recovery_lock WHERE cluster_name=? AND hostname=? AND token=?`, cluster, holder.Hostname, holder.Token)
-	return err
-}
-
 // AnalysisChange is one instance's analysis code, for the changelog.
 type AnalysisChange struct {
 	AnalyzedInstanceKey inst.InstanceKey
@@ -240,4 +206,23 @@ func (s *Store) AnalysisChangelog(ctx context.Context) ([]AnalysisChange, error)
 		out = append(out, *byKey[k])
 	}
 	return out, nil
+}
+
+// PurgeDetections deletes detections that started before olderThan and
+// are no longer in their active period.
+func (s *Store) PurgeDetections(ctx context.Context, olderThan time.Time) (int64, error) {
+	n, err := s.affected(ctx, `DELETE FROM topology_failure_detection WHERE start_active_period < ? AND in_active_period=0`, ts(olderThan))
+	if err != nil {
+		return 0, fmt.Errorf("purge detections: %w", err)
+	}
+	return n, nil
+}
+
+// PurgeAnalysisChangelog deletes analysis changes recorded before olderThan.
+func (s *Store) PurgeAnalysisChangelog(ctx context.Context, olderThan time.Time) (int64, error) {
+	n, err := s.affected(ctx, `DELETE FROM database_instance_analysis_changelog WHERE analysis_timestamp < ?`, ts(olderThan))
+	if err != nil {
+		return 0, fmt.Errorf("purge analysis changelog: %w", err)
+	}
+	return n, nil
 }

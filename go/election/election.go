@@ -36,8 +36,9 @@ type Elector struct {
 // New builds an Elector for this node. tick is the election interval
 // (HealthPollSeconds) and expire the heartbeat expiry
 // (ActiveNodeExpireSeconds); expire must exceed tick. onChange is called
-// synchronously, from the election goroutine, when leadership changes:
-// leader work must have stopped when onChange(false) returns.
+// synchronously, from the election goroutine, when leadership changes; it
+// must return promptly (the election waits for it). Leader work is
+// fenced by IsLeader, not by onChange(false) returning.
 func New(store *backend.Store, node backend.Node, tick, expire time.Duration, onChange func(bool)) *Elector {
 	if onChange == nil {
 		onChange = func(bool) {}
@@ -149,9 +150,10 @@ func (e *Elector) notify() {
 }
 
 // clearStepDown runs after this node lost its row while it believed it
-// held it: if the row was marked by a reelect, leader work has stopped
-// (notify ran), so the row is deleted for the next election, which this
-// node sits out.
+// held it: if the row was marked by a reelect, this node no longer counts
+// itself leader (notify ran, so its leader work was told to stop and is
+// fenced), so the row is deleted for the next election, which this node
+// sits out.
 func (e *Elector) clearStepDown(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(ctx, e.tick)
 	defer cancel()
@@ -168,8 +170,19 @@ func (e *Elector) clearStepDown(ctx context.Context) {
 	}
 }
 
-// Resign gives up leadership at once (on shutdown): it stops acting as
-// leader first (onChange(false) returns once leader work stopped), then
+// SitOut stops this node from counting itself leader now and from taking
+// part in the next elections (it does not refresh its row, which then
+// expires), so that another node leads: for a node that cannot do leader
+// work at the moment. It does not call onChange.
+func (e *Elector) SitOut() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.leaderUntil = time.Time{}
+	e.holdOff = max(e.holdOff, stepDownTicks)
+}
+
+// Resign gives up leadership at once (on shutdown): it stops counting
+// itself leader first (onChange(false) tells leader work to stop), then
 // deletes its row so that another node takes over at its next tick.
 func (e *Elector) Resign() {
 	e.mu.Lock()

@@ -25,11 +25,12 @@ type HealthStatus struct {
 	AppVersion     string
 	Started        string
 	DBBackend      string
+	UptimeSeconds  int64 // ours: seconds since this node started
 }
 
 func (s *Server) statusRoutes() []Route {
 	return []Route{
-		{Path: "/api/health", Handler: s.health, Doc: "node health: backend reachable, leader, available nodes"},
+		{Path: "/api/health", Handler: s.health, Doc: "node health: backend reachable, leader, available nodes, version, uptime"},
 		{Path: "/api/status", Handler: s.health, Doc: "same as /api/health"},
 		{Path: "/api/reelect", Mutates: true, Handler: s.reelect, Doc: "ask the leader to step down so that a new election happens (within about a second)"},
 	}
@@ -51,7 +52,8 @@ func (s *Server) reelect(r *Request) (any, string, error) {
 
 func (s *Server) healthStatus(ctx context.Context) HealthStatus {
 	h := HealthStatus{Hostname: s.deps.Node.Hostname(), Token: s.deps.Node.Token(), AppVersion: s.deps.Node.AppVersion(),
-		Started: s.deps.Node.Started(), IsActiveNode: s.deps.Node.IsLeader(), DBBackend: s.cfg.BackendDB, AvailableNodes: []backend.Node{}}
+		Started: s.deps.Node.Started(), IsActiveNode: s.deps.Node.IsLeader(), DBBackend: s.cfg.BackendDB, AvailableNodes: []backend.Node{},
+		UptimeSeconds: int64(s.deps.Node.Uptime().Seconds())}
 	if err := s.deps.Store.Ping(ctx); err != nil {
 		h.Error = s.redact(err.Error())
 		return h

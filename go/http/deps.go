@@ -1,6 +1,8 @@
 package http
 
 import (
+	"time"
+
 	"orchestrator/go/backend"
 	"orchestrator/go/discovery"
 	"orchestrator/go/recovery"
@@ -24,4 +26,5 @@ type NodeInfo interface {
 	Token() string
 	AppVersion() string
 	Started() string
+	Uptime() time.Duration
 }

@@ -27,6 +27,6 @@ func apiExamples() map[string]string {
 		"/api/begin-downtime/:host/:port/:owner/:reason/:duration": `{"Code":"OK","Message":"Downtime begun: 127.0.0.1:24103",` +
 			`"Details":{"Hostname":"127.0.0.1","Port":24103}}`,
 		"/api/health": `{"Code":"OK","Message":"Application node is healthy","Details":{"Healthy":true,"Hostname":"vm",` +
-			`"IsActiveNode":true,"AppVersion":"6a2b279","Started":"2026-11-25T10:34:45Z","DBBackend":"sqlite3"}}`,
+			`"IsActiveNode":true,"AppVersion":"6a2b279","Started":"2026-11-25T10:34:45Z","DBBackend":"sqlite3","UptimeSeconds":5025}}`,
 	}
 }

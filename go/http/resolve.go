@@ -12,16 +12,25 @@ import (
 	"orchestrator/go/inst"
 )
 
+// resolveCacheLimit bounds the resolve cache: its names come from API
+// requests, so anyone may add to it.
+const resolveCacheLimit = 10000
+
 // resolver resolves hostnames per HostnameResolveMethod and caches the
 // answers for ExpiryHostnameResolvesMinutes (served by
-// /api/hostname-resolve-cache).
+// /api/hostname-resolve-cache). Expired answers are deleted at least
+// once per expiry period, on the next insert or read; a cache full of
+// live answers drops its oldest one for a new one.
 type resolver struct {
 	method string
 	expiry time.Duration
+	limit  int
 	lookup *net.Resolver
+	now    func() time.Time
 
 	mu    sync.Mutex
 	cache map[string]resolved
+	swept time.Time // last deletion of expired answers
 }
 
 type resolved struct {
@@ -31,7 +40,8 @@ type resolved struct {
 
 func newResolver(cfg *config.Config) *resolver {
 	expiry := time.Duration(cfg.ExpiryHostnameResolvesMinutes) * time.Minute
-	return &resolver{method: strings.ToLower(cfg.HostnameResolveMethod), expiry: expiry, lookup: net.DefaultResolver, cache: map[string]resolved{}}
+	return &resolver{method: strings.ToLower(cfg.HostnameResolveMethod), expiry: expiry, limit: resolveCacheLimit, lookup: net.DefaultResolver,
+		now: time.Now, cache: map[string]resolved{}}
 }
 
 // resolve returns the canonical name of host: unchanged for the "none" and
@@ -43,7 +53,7 @@ func (r *resolver) resolve(ctx context.Context, host string) (string, error) {
 	r.mu.Lock()
 	c, ok := r.cache[host]
 	r.mu.Unlock()
-	if ok && time.Since(c.At) < r.expiry {
+	if ok && r.now().Sub(c.At) < r.expiry {
 		return c.Hostname, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -52,10 +62,44 @@ func (r *resolver) resolve(ctx context.Context, host string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("resolve %s: %w", host, err)
 	}
-	r.mu.Lock()
-	r.cache[host] = resolved{Hostname: name, At: time.Now()}
-	r.mu.Unlock()
+	r.remember(host, name)
 	return name, nil
+}
+
+// remember caches host's answer, keeping the cache within its bounds.
+func (r *resolver) remember(host, name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	if now.Sub(r.swept) >= r.expiry || len(r.cache) >= r.limit {
+		r.sweep(now)
+	}
+	if _, ok := r.cache[host]; !ok && len(r.cache) >= r.limit {
+		r.dropOldest()
+	}
+	r.cache[host] = resolved{Hostname: name, At: now}
+}
+
+// sweep deletes the expired answers. The caller holds mu.
+func (r *resolver) sweep(now time.Time) {
+	for h, c := range r.cache {
+		if now.Sub(c.At) >= r.expiry {
+			delete(r.cache, h)
+		}
+	}
+	r.swept = now
+}
+
+// dropOldest deletes the oldest answer. The caller holds mu.
+func (r *resolver) dropOldest() {
+	var oldest string
+	var at time.Time
+	for h, c := range r.cache {
+		if oldest == "" || c.At.Before(at) {
+			oldest, at = h, c.At
+		}
+	}
+	delete(r.cache, oldest)
 }
 
 func (r *resolver) lookupOne(ctx context.Context, host string) (string, error) {
@@ -76,15 +120,15 @@ func (r *resolver) lookupOne(ctx context.Context, host string) (string, error) {
 	return addrs[0], nil
 }
 
-// entries returns hostname → resolved name of the live cache entries.
+// entries returns hostname → resolved name of the live cache entries
+// (deleting the expired ones).
 func (r *resolver) entries() map[string]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := map[string]string{}
+	r.sweep(r.now())
+	out := make(map[string]string, len(r.cache))
 	for h, c := range r.cache {
-		if time.Since(c.At) < r.expiry {
-			out[h] = c.Hostname
-		}
+		out[h] = c.Hostname
 	}
 	return out
 }

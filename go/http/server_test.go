@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -17,13 +18,23 @@ import (
 	"orchestrator/go/topology"
 )
 
-type fakeNode struct{ leader bool }
+type fakeNode struct {
+	leader  bool
+	started time.Time
+}
 
 func (f fakeNode) IsLeader() bool     { return f.leader }
 func (f fakeNode) Hostname() string   { return "h" }
 func (f fakeNode) Token() string      { return "t" }
 func (f fakeNode) AppVersion() string { return "test" }
 func (f fakeNode) Started() string    { return "" }
+
+func (f fakeNode) Uptime() time.Duration {
+	if f.started.IsZero() {
+		return 0
+	}
+	return time.Since(f.started)
+}
 
 func newServer(t testing.TB, tweak func(*config.Config)) *Server {
 	t.Helper()

@@ -29,9 +29,10 @@ var (
 // enums); strings travel as parameters and are escaped by the driver for
 // the session's sql_mode. It is safe for concurrent use.
 type Applier struct {
-	c   *Connector
-	cfg *config.Config
-	in  *Inspector
+	c     *Connector
+	cfg   *config.Config
+	in    *Inspector
+	fence func() error // nil: unfenced (see Fenced)
 }
 
 // NewApplier builds an Applier. in supplies each server's vocabulary and
@@ -119,6 +120,9 @@ func QuoteString(s string) string {
 
 // exec runs one statement on key's pool.
 func (a *Applier) exec(ctx context.Context, key inst.InstanceKey, st statement) error {
+	if err := a.checkFence(key, st.kind); err != nil {
+		return err
+	}
 	db, err := a.c.DB(key)
 	if err != nil {
 		return a.fail(key, st, err)
@@ -146,6 +150,9 @@ func (a *Applier) simple(ctx context.Context, key inst.InstanceKey, kind string,
 // as GTID_NEXT). When fn fails the connection is discarded, never returned
 // to the pool with its session state half-changed.
 func (a *Applier) session(ctx context.Context, key inst.InstanceKey, fn func(conn *sql.Conn) error) error {
+	if err := a.checkFence(key, "session"); err != nil {
+		return err
+	}
 	db, err := a.c.DB(key)
 	if err != nil {
 		return err

@@ -96,6 +96,9 @@ func (a *Applier) waitSeconds(ctx context.Context) time.Duration {
 // queryInt runs a SELECT of one integer (NULL allowed).
 func (a *Applier) queryInt(ctx context.Context, key inst.InstanceKey, st statement) (sql.NullInt64, error) {
 	var n sql.NullInt64
+	if err := a.checkFence(key, st.kind); err != nil {
+		return n, err
+	}
 	db, err := a.c.DB(key)
 	if err != nil {
 		return n, a.fail(key, st, err)

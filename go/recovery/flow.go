@@ -108,7 +108,18 @@ func kindOf(c analysis.Code) string {
 // with hooks (unless skipped). A dry run returns the plan and changes
 // nothing. ErrNotAttempted when there is nothing actionable to recover;
 // ErrNoPromotion when a recovery ran but promoted nobody.
+//
+// A recovery asked by a user (API, CLI) is fenced by its own lease on the
+// cluster's recovery lock: see recoverFenced.
 func (rc *Recoverer) Recover(ctx context.Context, req Request) (*TopologyRecovery, error) {
+	return rc.recoverFenced(ctx, req, nil)
+}
+
+// recoverFenced is Recover for leader work when leader is set: every
+// statement the recovery sends to a server first checks the lease on the
+// cluster's recovery lock, then leader. The recovery runs under a context
+// cancelled when the lease is lost.
+func (rc *Recoverer) recoverFenced(ctx context.Context, req Request, leader Fence) (*TopologyRecovery, error) {
 	i, err := rc.d.Reader.Instance(ctx, req.Key)
 	if err != nil {
 		return nil, err
@@ -118,16 +129,24 @@ func (rc *Recoverer) Recover(ctx context.Context, req Request) (*TopologyRecover
 		return nil, fmt.Errorf("%w: %s (in this process)", ErrLocked, cluster)
 	}
 	defer rc.unclaim(cluster)
+	fence := leader
 	if !req.DryRun {
-		release, err := rc.lockCluster(ctx, cluster)
+		lctx, l, err := rc.lockCluster(ctx, cluster)
 		if err != nil {
 			return nil, err
 		}
-		defer release()
+		defer l.release(ctx)
+		ctx, fence = lctx, l.fence(leader)
 	}
 	e, err := rc.confirm(ctx, req)
 	if err != nil {
 		return nil, err
+	}
+	if e.ClusterDetails.ClusterName != cluster {
+		// The lock held is that of the cluster the instance was in:
+		// acting on another cluster would not be under its lock.
+		return nil, fmt.Errorf("%w: %s moved from cluster %s to %s while its recovery started; try again", ErrNotAttempted,
+			req.Key, cluster, e.ClusterDetails.ClusterName)
 	}
 	kind := kindOf(e.Analysis)
 	if !e.IsActionableRecovery || kind == "" {
@@ -141,6 +160,7 @@ func (rc *Recoverer) Recover(ctx context.Context, req Request) (*TopologyRecover
 		}
 	}
 	r := rc.newRecovery(e, kind, req.Hint)
+	r.fence = fence
 	if req.DryRun {
 		r.UID = ""
 		r.Decision = append(r.Decision, "dry run: nothing was changed")

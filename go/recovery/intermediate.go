@@ -54,7 +54,7 @@ func (rc *Recoverer) recoverIntermediateMaster(ctx context.Context, r *TopologyR
 		return nil
 	}
 	moved := 0
-	for _, res := range rc.moveAll(ctx, movable, target.Key, true, nil) {
+	for _, res := range rc.moveAll(ctx, r, movable, target.Key, true, nil) {
 		if res.err != nil {
 			rc.decide(ctx, r, "could not move %s below %s: %v", res.key, target.Key, res.err)
 			r.LostReplicas = append(r.LostReplicas, res.key)

@@ -30,14 +30,23 @@ func (rc *Recoverer) Trigger(cluster string) { rc.trigger.add(cluster) }
 
 // Run is the leader's detection and recovery loop: every second, and at
 // once when triggered, it analyses, registers detections, runs detection
-// hooks and starts the recoveries that are due. It returns when ctx ends;
-// a recovery cut short by that is recorded as interrupted.
-func (rc *Recoverer) Run(ctx context.Context) {
+// hooks and starts the recoveries that are due; every second it also ends
+// the recoveries orphaned by a dead or stuck runner. It returns when ctx
+// ends; a recovery cut short by that is recorded as interrupted. leader is
+// this node's leadership: every statement the loop's recoveries (and the
+// revisits of failed masters) send to a server checks it first, as well
+// as the recovery's lease, so work that outlives leadership (a step that
+// ignores cancellation, a process resumed after a pause) cannot act.
+func (rc *Recoverer) Run(ctx context.Context, leader Fence) {
+	if leader == nil {
+		leader = func() error { return fmt.Errorf("%w: the recovery loop was given no leadership fence", ErrFenced) }
+	}
 	tick := time.NewTicker(recoveryPoll)
 	defer tick.Stop()
 	maint := time.NewTicker(maintenancePoll)
 	defer maint.Stop()
-	rc.maintain(ctx)
+	rc.endOrphans(ctx)
+	rc.maintain(ctx, leader)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Add(1)
@@ -56,7 +65,7 @@ func (rc *Recoverer) Run(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			started := time.Now()
-			rc.check(ctx, "", record)
+			rc.check(ctx, "", record, leader)
 			fullDone <- time.Since(started)
 		}()
 	}
@@ -81,8 +90,9 @@ func (rc *Recoverer) Run(ctx context.Context) {
 			if !fullRunning && !now.Before(nextFull) {
 				full()
 			}
+			rc.endOrphans(ctx)
 		case <-maint.C:
-			rc.maintain(ctx)
+			rc.maintain(ctx, leader)
 		}
 		if !due {
 			continue
@@ -96,7 +106,7 @@ func (rc *Recoverer) Run(ctx context.Context) {
 			}
 		}
 		for _, cluster := range clusters {
-			rc.check(ctx, cluster, record)
+			rc.check(ctx, cluster, record, leader)
 		}
 		if wait > 0 {
 			retry.Reset(wait)
@@ -106,15 +116,15 @@ func (rc *Recoverer) Run(ctx context.Context) {
 
 // Check analyses one cluster ("" = all), performs the emergent re-probes
 // that confirm or clear a suspicion (then analyses again once), and acts
-// on what it finds.
-func (rc *Recoverer) Check(ctx context.Context, cluster string) {
-	rc.check(ctx, cluster, newAnalysisRecord())
+// on what it finds, fenced by leader as in Run.
+func (rc *Recoverer) Check(ctx context.Context, cluster string, leader Fence) {
+	rc.check(ctx, cluster, newAnalysisRecord(), leader)
 }
 
 // check is Check with the codes the loop last recorded: only changed
 // codes are handed to the store, and a check that changed none does not
 // write.
-func (rc *Recoverer) check(ctx context.Context, cluster string, record *analysisRecord) {
+func (rc *Recoverer) check(ctx context.Context, cluster string, record *analysisRecord, leader Fence) {
 	t := newStopwatch()
 	entries, err := rc.Analyze(ctx, cluster, true)
 	if err != nil {
@@ -147,7 +157,7 @@ func (rc *Recoverer) check(ctx context.Context, cluster string, record *analysis
 		problems = append(problems, e.AnalyzedInstanceKey.String()+" "+string(e.Analysis))
 		rc.detect(ctx, e)
 		if e.IsActionableRecovery && kindOf(e.Analysis) != "" {
-			go rc.automated(ctx, e)
+			go rc.automated(ctx, e, leader)
 		}
 	}
 	t.lap("detect")
@@ -220,12 +230,12 @@ func (rc *Recoverer) detect(ctx context.Context, e analysis.ReplicationAnalysis)
 }
 
 // automated runs an automatic recovery for an actionable entry.
-func (rc *Recoverer) automated(ctx context.Context, e analysis.ReplicationAnalysis) {
+func (rc *Recoverer) automated(ctx context.Context, e analysis.ReplicationAnalysis, leader Fence) {
 	if why := rc.automationRefusal(ctx, e, kindOf(e.Analysis)); why != "" {
 		rc.recordSkipped(ctx, e, why)
 		return
 	}
-	r, err := rc.Recover(ctx, Request{Key: e.AnalyzedInstanceKey, Hint: HintAutomated})
+	r, err := rc.recoverFenced(ctx, Request{Key: e.AnalyzedInstanceKey, Hint: HintAutomated}, leader)
 	switch {
 	case err == nil:
 		log.Infof("recovered %s (%s): new master/successor %s", e.AnalyzedInstanceKey, e.Analysis, r.SuccessorKey)
@@ -236,9 +246,9 @@ func (rc *Recoverer) automated(ctx context.Context, e analysis.ReplicationAnalys
 	}
 }
 
-// maintain ends expired detection and recovery periods, marks recoveries
-// of vanished nodes as interrupted, and revisits recent failovers.
-func (rc *Recoverer) maintain(ctx context.Context) {
+// maintain ends expired detection and recovery periods and revisits
+// recent failovers.
+func (rc *Recoverer) maintain(ctx context.Context, leader Fence) {
 	rc.flushUnresolved(ctx)
 	period := time.Duration(rc.d.Config.FailureDetectionPeriodBlockMinutes) * time.Minute
 	if period <= 0 {
@@ -251,15 +261,13 @@ func (rc *Recoverer) maintain(ctx context.Context) {
 	if _, err := rc.d.Store.ExpireRecoveryPeriods(ctx, block); err != nil && ctx.Err() == nil {
 		log.Errorf("expire recovery periods: %v", err)
 	}
-	if _, err := rc.d.Store.InterruptRecoveries(ctx, "", time.Now().Add(-lockTTL)); err != nil && ctx.Err() == nil {
-		log.Errorf("interrupted recoveries: %v", err)
-	}
-	rc.revisit(ctx)
+	rc.revisit(ctx, leader)
 }
 
 // revisit completes the data-safety report of recent master failovers
-// once the failed master answers again, and sets it read-only.
-func (rc *Recoverer) revisit(ctx context.Context) {
+// once the failed master answers again, and sets it read-only (fenced by
+// leader).
+func (rc *Recoverer) revisit(ctx context.Context, leader Fence) {
 	rows, err := rc.d.Store.RecoveriesToRevisit(ctx)
 	if err != nil {
 		return
@@ -278,6 +286,7 @@ func (rc *Recoverer) revisit(ctx context.Context) {
 			continue
 		}
 		r := fromRow(row)
+		r.fence = leader
 		rc.completeSafety(ctx, &r, failed, newMaster)
 	}
 }
@@ -311,7 +320,7 @@ func (rc *Recoverer) completeSafety(ctx context.Context, r *TopologyRecovery, fa
 	}
 	if !failed.ReadOnly && failed.IsMaster() {
 		c, cancel := context.WithTimeout(ctx, readOnlyTimeout)
-		err := rc.d.Applier.SetReadOnly(c, failed.Key, true)
+		err := rc.apply(r).SetReadOnly(c, failed.Key, true)
 		cancel()
 		rep.FailedMasterSetReadOnly = err == nil
 		rep.FailedMasterReadOnlyNote = "the failed master answered again and was writable: set read_only=1"

@@ -39,7 +39,7 @@ func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery,
 			timeout *= 6
 		}
 		rc.step(ctx, r, "stopping replication on %d replicas, letting each apply its relay log (up to %s)", len(replicas), timeout)
-		drained, notDrained = rc.stopNicely(ctx, replicas, timeout)
+		drained, notDrained = rc.stopNicely(ctx, r, replicas, timeout)
 		keys := make([]inst.InstanceKey, 0, len(replicas))
 		for _, x := range replicas {
 			keys = append(keys, x.Key)
@@ -148,13 +148,13 @@ func (rc *Recoverer) promote(ctx context.Context, r *TopologyRecovery, cand *ins
 		}
 	}
 	if rc.d.Config.ApplyMySQLPromotionAfterMasterFailover || graceful {
-		if err := rc.d.Applier.StopReplication(ctx, cand.Key); err != nil {
+		if err := rc.apply(r).StopReplication(ctx, cand.Key); err != nil {
 			return err
 		}
-		if err := rc.d.Applier.ResetReplicaAll(ctx, cand.Key); err != nil {
+		if err := rc.apply(r).ResetReplicaAll(ctx, cand.Key); err != nil {
 			return err
 		}
-		if err := rc.d.Applier.SetReadOnly(ctx, cand.Key, false); err != nil {
+		if err := rc.apply(r).SetReadOnly(ctx, cand.Key, false); err != nil {
 			return err
 		}
 		rc.step(ctx, r, "promoted %s: replication reset, read_only=0", cand.Key)
@@ -172,7 +172,7 @@ func (rc *Recoverer) promote(ctx context.Context, r *TopologyRecovery, cand *ins
 func (rc *Recoverer) moveSiblings(ctx context.Context, r *TopologyRecovery, promoted *inst.Instance, moved []*inst.Instance, gtid bool, lost *[]LostReplica) map[inst.InstanceKey]string {
 	outcome := map[inst.InstanceKey]string{promoted.Key: "promoted"}
 	coords := promoted.SelfBinlogCoordinates
-	for _, res := range rc.moveAll(ctx, moved, promoted.Key, gtid, &coords) {
+	for _, res := range rc.moveAll(ctx, r, moved, promoted.Key, gtid, &coords) {
 		if res.err != nil {
 			rc.decide(ctx, r, "could not move %s below %s: %v", res.key, promoted.Key, res.err)
 			outcome[res.key] = "lost: " + res.err.Error()
@@ -201,7 +201,7 @@ func (rc *Recoverer) finishLost(ctx context.Context, r *TopologyRecovery, failed
 			outcome[k] = "lost: " + l.Reason
 		}
 		if rc.d.Config.DetachLostReplicas() && l.Instance.IsLastCheckValid {
-			if err := rc.d.Applier.DetachMasterHost(ctx, k); err != nil {
+			if err := rc.apply(r).DetachMasterHost(ctx, k); err != nil {
 				r.addError(err)
 			} else {
 				rc.step(ctx, r, "detached lost replica %s from the failed master (DetachLostReplicasAfterMasterFailover)", k)
@@ -236,7 +236,7 @@ func (rc *Recoverer) announce(ctx context.Context, r *TopologyRecovery, failed, 
 func (rc *Recoverer) demoteIfAlive(ctx context.Context, r *TopologyRecovery, key inst.InstanceKey) {
 	c, cancel := context.WithTimeout(ctx, readOnlyTimeout)
 	defer cancel()
-	if err := rc.d.Applier.SetReadOnly(c, key, true); err != nil {
+	if err := rc.apply(r).SetReadOnly(c, key, true); err != nil {
 		rc.step(ctx, r, "old master %s not set read-only now (%v); it will be when it answers again", key, err)
 		return
 	}

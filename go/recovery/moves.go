@@ -15,12 +15,12 @@ import (
 // (demoted) first takes its gtid_current_pos as slave position, so it
 // resumes after its own writes (the effect of current_pos, without its
 // trap of counting later local writes).
-func (rc *Recoverer) pointByGTID(ctx context.Context, server *inst.Instance, master inst.InstanceKey, demoted bool, creds *mysql.ChangeMasterSpec) error {
+func (rc *Recoverer) pointByGTID(ctx context.Context, r *TopologyRecovery, server *inst.Instance, master inst.InstanceKey, demoted bool, creds *mysql.ChangeMasterSpec) error {
 	mode := mysql.GTIDAutoPosition
 	if server.IsMariaDB() {
 		mode = mysql.GTIDSlavePos
 		if demoted && server.MariaDBGtidCurrentPos != "" {
-			if err := rc.d.Applier.SetGTIDSlavePos(ctx, server.Key, server.MariaDBGtidCurrentPos); err != nil {
+			if err := rc.apply(r).SetGTIDSlavePos(ctx, server.Key, server.MariaDBGtidCurrentPos); err != nil {
 				return err
 			}
 		}
@@ -29,17 +29,17 @@ func (rc *Recoverer) pointByGTID(ctx context.Context, server *inst.Instance, mas
 	if creds != nil {
 		spec.User, spec.Password = creds.User, creds.Password
 	}
-	return rc.d.Applier.ChangeMaster(ctx, server.Key, spec)
+	return rc.apply(r).ChangeMaster(ctx, server.Key, spec)
 }
 
 // pointByCoordinates points a stopped replica at master's coordinates.
-func (rc *Recoverer) pointByCoordinates(ctx context.Context, server *inst.Instance, master inst.InstanceKey, coords inst.BinlogCoordinates) error {
+func (rc *Recoverer) pointByCoordinates(ctx context.Context, r *TopologyRecovery, server *inst.Instance, master inst.InstanceKey, coords inst.BinlogCoordinates) error {
 	c := coords
 	mode := mysql.GTIDKeep
 	if server.IsMariaDB() || server.UsingOracleGTID {
 		mode = mysql.GTIDNone
 	}
-	return rc.d.Applier.ChangeMaster(ctx, server.Key, mysql.ChangeMasterSpec{Master: master, Coordinates: &c, GTID: mode})
+	return rc.apply(r).ChangeMaster(ctx, server.Key, mysql.ChangeMasterSpec{Master: master, Coordinates: &c, GTID: mode})
 }
 
 // moveResult is one replica's move outcome.
@@ -51,43 +51,43 @@ type moveResult struct {
 // moveAll repoints replicas below master in parallel (they are stopped)
 // and starts them. coords, when set, gives the new master's coordinates
 // for replicas that do not use GTID.
-func (rc *Recoverer) moveAll(ctx context.Context, replicas []*inst.Instance, master inst.InstanceKey, gtid bool, coords *inst.BinlogCoordinates) []moveResult {
+func (rc *Recoverer) moveAll(ctx context.Context, r *TopologyRecovery, replicas []*inst.Instance, master inst.InstanceKey, gtid bool, coords *inst.BinlogCoordinates) []moveResult {
 	out := make([]moveResult, len(replicas))
 	var wg sync.WaitGroup
-	for n, r := range replicas {
+	for n, x := range replicas {
 		wg.Add(1)
-		go func(n int, r *inst.Instance) {
+		go func(n int, x *inst.Instance) {
 			defer wg.Done()
-			out[n] = moveResult{key: r.Key, err: rc.moveOne(ctx, r, master, gtid, coords)}
-		}(n, r)
+			out[n] = moveResult{key: x.Key, err: rc.moveOne(ctx, r, x, master, gtid, coords)}
+		}(n, x)
 	}
 	wg.Wait()
 	return out
 }
 
-func (rc *Recoverer) moveOne(ctx context.Context, r *inst.Instance, master inst.InstanceKey, gtid bool, coords *inst.BinlogCoordinates) error {
-	if err := rc.d.Applier.StopReplication(ctx, r.Key); err != nil {
+func (rc *Recoverer) moveOne(ctx context.Context, r *TopologyRecovery, x *inst.Instance, master inst.InstanceKey, gtid bool, coords *inst.BinlogCoordinates) error {
+	if err := rc.apply(r).StopReplication(ctx, x.Key); err != nil {
 		return err
 	}
 	var err error
 	switch {
 	case gtid:
-		err = rc.pointByGTID(ctx, r, master, false, nil)
+		err = rc.pointByGTID(ctx, r, x, master, false, nil)
 	case coords != nil:
-		err = rc.pointByCoordinates(ctx, r, master, *coords)
+		err = rc.pointByCoordinates(ctx, r, x, master, *coords)
 	default:
-		err = fmt.Errorf("%s: no GTID and no coordinates to point it at %s", r.Key, master)
+		err = fmt.Errorf("%s: no GTID and no coordinates to point it at %s", x.Key, master)
 	}
 	if err != nil {
 		return err
 	}
-	return rc.d.Applier.StartReplication(ctx, r.Key)
+	return rc.apply(r).StartReplication(ctx, x.Key)
 }
 
 // stopNicely stops replication on replicas in parallel, letting each
 // apply its relay log (bounded); it returns who drained and why others
 // did not.
-func (rc *Recoverer) stopNicely(ctx context.Context, replicas []*inst.Instance, timeout time.Duration) (map[inst.InstanceKey]bool, map[inst.InstanceKey]string) {
+func (rc *Recoverer) stopNicely(ctx context.Context, rec *TopologyRecovery, replicas []*inst.Instance, timeout time.Duration) (map[inst.InstanceKey]bool, map[inst.InstanceKey]string) {
 	drained := map[inst.InstanceKey]bool{}
 	why := map[inst.InstanceKey]string{}
 	var mu sync.Mutex
@@ -99,7 +99,7 @@ func (rc *Recoverer) stopNicely(ctx context.Context, replicas []*inst.Instance, 
 		wg.Add(1)
 		go func(r *inst.Instance) {
 			defer wg.Done()
-			ok, err := rc.d.Applier.StopReplicationNicely(ctx, r.Key, timeout)
+			ok, err := rc.apply(rec).StopReplicationNicely(ctx, r.Key, timeout)
 			mu.Lock()
 			defer mu.Unlock()
 			drained[r.Key] = ok && err == nil
@@ -119,7 +119,7 @@ func (rc *Recoverer) stopNicely(ctx context.Context, replicas []*inst.Instance, 
 // recovery never leaves them stopped by us.
 func (rc *Recoverer) startAll(ctx context.Context, r *TopologyRecovery, replicas []*inst.Instance) {
 	for _, x := range replicas {
-		if err := rc.d.Applier.StartReplication(ctx, x.Key); err != nil {
+		if err := rc.apply(r).StartReplication(ctx, x.Key); err != nil {
 			r.addError(err)
 		} else {
 			rc.step(ctx, r, "restarted replication on %s where it was", x.Key)

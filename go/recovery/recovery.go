@@ -7,6 +7,7 @@ package recovery
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,9 @@ type Deps struct {
 	Hold      HoldFunc // optional: watched connections to masters
 	Config    *config.Config
 	Holder    backend.LockHolder // this node (or CLI) hostname and token
+	// LockLease is how long a cluster's recovery lock holds without
+	// renewal (0: 10 s); a running recovery renews it four times per lease.
+	LockLease time.Duration
 }
 
 // Recoverer runs detections and recoveries. One per process.
@@ -76,7 +80,6 @@ const (
 	HintRecover         = "recover"
 	HintAutomated       = ""
 	reasonLostRecovery  = "lost-in-recovery"
-	lockTTL             = 5 * time.Minute
 	defaultDrainTimeout = 10 * time.Second
 )
 
@@ -125,6 +128,9 @@ type TopologyRecovery struct {
 	Interrupted                bool
 	Decision                   []string
 	DataSafety                 *DataSafetyReport
+	// fence is checked before every statement the recovery sends to a
+	// server (see apply); nil refuses them all.
+	fence Fence
 }
 
 // Outcome is "successful", "failed" or "interrupted" (metrics).
@@ -167,6 +173,16 @@ func keyList(keys []inst.InstanceKey) string {
 		parts = append(parts, k.String())
 	}
 	return strings.Join(parts, ",")
+}
+
+// apply is the Applier a recovery acts through: every statement it sends
+// first checks the recovery's fence, and none is sent without one.
+func (rc *Recoverer) apply(r *TopologyRecovery) *mysql.Applier {
+	fence := r.fence
+	if fence == nil {
+		fence = func() error { return fmt.Errorf("%w: recovery %s has no fence", ErrFenced, r.UID) }
+	}
+	return rc.d.Applier.Fenced(fence)
 }
 
 // candidateOptions are the configured rules of candidate choice.

@@ -61,7 +61,7 @@ func setupBench(b *testing.B, poll uint) *benchFixture {
 	f.disc.OnProblem(f.rc.Trigger)
 	done := make(chan struct{}, 2)
 	go func() { f.disc.Run(ctx); done <- struct{}{} }()
-	go func() { f.rc.Run(ctx); done <- struct{}{} }()
+	go func() { f.rc.Run(ctx, alwaysLeader); done <- struct{}{} }()
 	return &benchFixture{fixture: f, stop: func() {
 		cancel()
 		<-done

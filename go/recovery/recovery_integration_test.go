@@ -36,6 +36,7 @@ type fixture struct {
 	in                 *mysql.Inspector
 	disc               *discovery.Discoverer
 	rc                 *Recoverer
+	deps               Deps // rc's, for other Recoverers on the same store
 	master, r1, r2, r3 inst.InstanceKey
 	hookFile           string
 }
@@ -94,8 +95,9 @@ func setupWith(t testing.TB, tweak func(*config.Config), dial mysql.DialFunc, cl
 	ap := mysql.NewApplier(f.conn, cfg, f.in)
 	f.disc = discovery.New(store, f.in, cfg)
 	f.reader = topology.NewReader(store, cfg)
-	f.rc = New(Deps{Store: store, Reader: f.reader, Inspector: f.in, Applier: ap, Probe: f.disc.Probe, Hold: f.in.Hold, Config: cfg,
-		Holder: backend.LockHolder{Hostname: "test-node", Token: "test-token"}})
+	f.deps = Deps{Store: store, Reader: f.reader, Inspector: f.in, Applier: ap, Probe: f.disc.Probe, Hold: f.in.Hold, Config: cfg,
+		Holder: backend.LockHolder{Hostname: "test-node", Token: "test-token"}}
+	f.rc = New(f.deps)
 	_, err = f.disc.DiscoverTopology(ctx, f.master)
 	require.NoError(t, err)
 	for _, k := range []inst.InstanceKey{f.r1, f.r2, f.r3} {
@@ -105,6 +107,9 @@ func setupWith(t testing.TB, tweak func(*config.Config), dial mysql.DialFunc, cl
 	return f
 }
 
+// alwaysLeader is the leadership fence of a test that plays the leader.
+func alwaysLeader() error { return nil }
+
 // runLoops runs polling and the recovery loop as the leader does, until
 // the test ends.
 func (f *fixture) runLoops(t *testing.T) {
@@ -113,7 +118,7 @@ func (f *fixture) runLoops(t *testing.T) {
 	f.disc.OnProblem(f.rc.Trigger)
 	wg.Add(2)
 	go func() { defer wg.Done(); f.disc.Run(ctx) }()
-	go func() { defer wg.Done(); f.rc.Run(ctx) }()
+	go func() { defer wg.Done(); f.rc.Run(ctx, alwaysLeader) }()
 	t.Cleanup(func() { cancel(); wg.Wait() })
 }
 

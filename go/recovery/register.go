@@ -33,25 +33,6 @@ func (rc *Recoverer) unclaim(cluster string) {
 	delete(rc.busy, cluster)
 }
 
-// lockCluster takes the backend's per-cluster recovery lock, so that no
-// two nodes or CLIs recover one cluster at once.
-func (rc *Recoverer) lockCluster(ctx context.Context, cluster string) (func(), error) {
-	ok, err := rc.d.Store.AcquireClusterRecoveryLock(ctx, cluster, rc.d.Holder, lockTTL)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fmt.Errorf("%w: %s", ErrLocked, cluster)
-	}
-	return func() {
-		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), stepTimeout)
-		defer cancel()
-		if err := rc.d.Store.ReleaseClusterRecoveryLock(c, cluster, rc.d.Holder); err != nil {
-			log.Errorf("release recovery lock of %s: %v", cluster, err)
-		}
-	}, nil
-}
-
 func newUID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
@@ -119,7 +100,7 @@ func (rc *Recoverer) resolve(ctx context.Context, r *TopologyRecovery) {
 	r.RecoveryEndTimestamp = inst.FormatTime(time.Now())
 	if ctx.Err() != nil {
 		r.Interrupted = true
-		r.addError(fmt.Errorf("interrupted: %w", ctx.Err()))
+		r.addError(fmt.Errorf("interrupted: %w", context.Cause(ctx)))
 	}
 	if r.Id == 0 {
 		return

@@ -68,16 +68,18 @@ func (rc *Recoverer) GracefulMasterTakeover(ctx context.Context, hint string, de
 	if why := rc.takeoverRefusal(m, succ); why != "" {
 		return nil, fmt.Errorf("%w: graceful takeover refused: %s", inst.ErrRefused, why)
 	}
-	release, err := rc.lockCluster(ctx, m.ClusterName)
+	lctx, l, err := rc.lockCluster(ctx, m.ClusterName)
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	defer l.release(ctx)
+	ctx = lctx
 	e := analysis.ReplicationAnalysis{AnalyzedInstanceKey: m.Key, AnalyzedInstanceMasterKey: m.MasterKey, IsMaster: true,
 		Analysis: analysis.DeadMaster, Description: "graceful master takeover", CommandHint: HintGraceful,
 		CountReplicas: uint(len(replicas)), Replicas: keysOf(replicas), SlaveHosts: keysOf(replicas),
 		ClusterDetails: analysis.ClusterInfo{ClusterName: m.ClusterName, ClusterAlias: m.ClusterAlias, ClusterDomain: m.ClusterDomain}}
 	r := rc.newRecovery(e, KindGracefulTakeover, HintGraceful)
+	r.fence = l.fence(nil) // asked by a user: fenced by its lease alone
 	if err := rc.register(ctx, r, true); err != nil {
 		return nil, err
 	}
@@ -162,12 +164,12 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 	if err := rc.runHooks(ctx, "PreGracefulTakeoverProcesses", rc.d.Config.PreGracefulTakeoverProcesses, rc.hookVarsOf(r, succ)); err != nil {
 		return err
 	}
-	if err := rc.d.Applier.SetReadOnly(ctx, m.Key, true); err != nil {
+	if err := rc.apply(r).SetReadOnly(ctx, m.Key, true); err != nil {
 		return err
 	}
 	rc.decide(ctx, r, "set the master %s read-only", m.Key)
 	undo := func(cause error) error {
-		if err := rc.d.Applier.SetReadOnly(context.WithoutCancel(ctx), m.Key, false); err != nil {
+		if err := rc.apply(r).SetReadOnly(context.WithoutCancel(ctx), m.Key, false); err != nil {
 			r.addError(err)
 		}
 		rc.decide(ctx, r, "aborted (%v): the master %s is writable again", cause, m.Key)
@@ -204,14 +206,14 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 	for _, l := range lost {
 		r.LostReplicas = append(r.LostReplicas, l.Instance.Key)
 	}
-	if err := rc.pointByGTID(ctx, m, succ.Key, true, creds); err != nil {
+	if err := rc.pointByGTID(ctx, r, m, succ.Key, true, creds); err != nil {
 		r.addError(err)
 		rc.decide(ctx, r, "could not point the old master %s below %s: %v", m.Key, succ.Key, err)
 	} else {
 		outcome[m.Key] = "demoted below " + succ.Key.String()
 		rc.decide(ctx, r, "pointed the old master %s below %s by GTID", m.Key, succ.Key)
 		if auto {
-			if err := rc.startAndWait(ctx, m.Key); err != nil {
+			if err := rc.startAndWait(ctx, r, m.Key); err != nil {
 				r.addError(err)
 			}
 		}
@@ -239,10 +241,10 @@ func (rc *Recoverer) catchUp(ctx context.Context, r *TopologyRecovery, m *inst.I
 		target = m.MariaDBGtidBinlogPos
 	}
 	for _, x := range replicas {
-		if err := rc.d.Applier.WaitForGTID(c, x.Key, target); err != nil {
+		if err := rc.apply(r).WaitForGTID(c, x.Key, target); err != nil {
 			return fmt.Errorf("%s did not catch up with %s within %s: %w", x.Key, target, wait, err)
 		}
-		if err := rc.d.Applier.StopReplication(ctx, x.Key); err != nil {
+		if err := rc.apply(r).StopReplication(ctx, x.Key); err != nil {
 			return err
 		}
 	}
@@ -254,8 +256,8 @@ func (rc *Recoverer) catchUp(ctx context.Context, r *TopologyRecovery, m *inst.I
 const replicatingWait = 5 * time.Second
 
 // startAndWait starts replication and waits until both threads run.
-func (rc *Recoverer) startAndWait(ctx context.Context, key inst.InstanceKey) error {
-	if err := rc.d.Applier.StartReplication(ctx, key); err != nil {
+func (rc *Recoverer) startAndWait(ctx context.Context, r *TopologyRecovery, key inst.InstanceKey) error {
+	if err := rc.apply(r).StartReplication(ctx, key); err != nil {
 		return err
 	}
 	deadline := time.Now().Add(replicatingWait)

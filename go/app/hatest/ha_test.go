@@ -45,6 +45,27 @@ func TestServiceHA(t *testing.T) {
 		}
 	})
 
+	t.Run("only the leader polls and cleans up", func(t *testing.T) {
+		c.Eventually(20*time.Second, "the leader polls", func() bool { return probes(c, leader) > 0 })
+		_, err := c.DB.Exec(`INSERT INTO hostname_unresolve (hostname, unresolved_hostname, last_registered)
+			VALUES ('gone-host', 'gone-vip', UTC_TIMESTAMP(6) - INTERVAL 1 DAY)`)
+		require.NoError(t, err)
+		c.Eventually(30*time.Second, "the expired unresolve is cleaned up", func() bool {
+			var n int
+			return c.DB.QueryRow(`SELECT COUNT(*) FROM hostname_unresolve WHERE hostname='gone-host'`).Scan(&n) == nil && n == 0
+		})
+		require.Contains(t, leader.LogText(), "cleanup hostname unresolves: 1 rows", "the leader cleaned it up")
+		for _, nd := range c.Nodes {
+			if nd == leader {
+				continue
+			}
+			require.Zero(t, probes(c, nd), "%s (a follower) polls nothing", nd.Name)
+			log := nd.LogText()
+			require.NotContains(t, log, "leader work started", nd.Name)
+			require.NotContains(t, log, "cleanup ", "%s (a follower) cleans nothing up", nd.Name)
+		}
+	})
+
 	t.Run("dogfood: the leader polls its backend", func(t *testing.T) {
 		c.Eventually(20*time.Second, "backend in database_instance", func() bool {
 			var n int
@@ -92,6 +113,19 @@ func TestServiceHA(t *testing.T) {
 			code, _ := c.Get(old, "/api/leader-check")
 			return code == http.StatusNotFound
 		})
+		// Its leader work stopped: over several poll intervals it probes
+		// nothing (a leader probes every instance each second), starts
+		// no leader work, and the backend's leader row stays the new
+		// leader's.
+		resumedLog := len(old.LogText())
+		base := stableProbes(c, old)
+		for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+			require.Equal(t, base, probes(c, old), "the resumed node polls nothing")
+			token, _, err := c.RowLeader()
+			require.NoError(t, err)
+			require.NotEqual(t, old.Token, strings.TrimPrefix(token, service.StepDownMark), "the resumed node never holds the row")
+		}
+		require.NotContains(t, old.LogText()[resumedLog:], "leader work started")
 		for i := 0; i < 20; i++ {
 			require.Equal(t, leader, c.WaitLeader(2*time.Second, nil), "the new leader stays")
 			time.Sleep(100 * time.Millisecond)
@@ -176,6 +210,30 @@ func TestServiceHA(t *testing.T) {
 	})
 
 	s.Check(t)
+}
+
+// probes is how many probes nd's discovery made (its /api/debug/metrics);
+// -1 when it does not answer.
+func probes(c *service.Cluster, nd *service.Node) int64 {
+	var m struct{ DiscoveryProbesOK, DiscoveryProbesBad int64 }
+	if c.GetJSON(nd, "/api/debug/metrics", &m) != http.StatusOK {
+		return -1
+	}
+	return m.DiscoveryProbesOK + m.DiscoveryProbesBad
+}
+
+// stableProbes waits until nd's probe count stays the same for half a
+// second (probes in flight when its leader work stopped have ended) and
+// returns it.
+func stableProbes(c *service.Cluster, nd *service.Node) int64 {
+	c.T.Helper()
+	var n int64
+	c.Eventually(10*time.Second, nd.Name+" stops probing", func() bool {
+		n = probes(c, nd)
+		time.Sleep(500 * time.Millisecond)
+		return n >= 0 && probes(c, nd) == n
+	})
+	return n
 }
 
 // concurrentCLI runs n CLI processes at once; each must finish within
