@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 
 	"orchestrator/go/backend"
 	"orchestrator/go/inst"
@@ -144,7 +143,7 @@ func cliInstanceStatus(e *Env) error {
 	if err != nil {
 		return err
 	}
-	e.println("[" + strings.Join(i.StatusTokens(), ",") + "]")
+	e.println(i.Description())
 	return nil
 }
 
