@@ -309,6 +309,7 @@ var migrations = [][]string{
 	},
 	3: migrationEquivalence,
 	4: migrationOperationLocks,
+	5: migrationUnseenSince,
 }
 
 // SchemaVersion is the latest migration number.

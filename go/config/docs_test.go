@@ -113,7 +113,7 @@ var keyGroups = []keyGroup{
 		{"DiscoveryIgnoreReplicaHostnameFilters", "Filters: the crawl does not follow a master's replica that matches (an explicit discover still can). Each filter is an IP address (matching exactly that address) or a regular expression matching the host name or `host:port`."},
 		{"DiscoveryIgnoreMasterHostnameFilters", "Filters: the crawl does not follow a replica's master link to a server that matches (an explicit discover still can). Filters as for `DiscoveryIgnoreReplicaHostnameFilters`."},
 		{"DiscoveryIgnoreHostnameFilters", "Filters: matching servers are never discovered or probed; an explicit discover of one is refused. Filters as for `DiscoveryIgnoreReplicaHostnameFilters`."},
-		{"UnseenInstanceForgetHours", "Servers not reached for this long are forgotten."},
+		{"UnseenInstanceForgetHours", "Servers not seen for this long are forgotten; one never seen (a mistyped key given to discover) counts from its first failed attempt, however often it was retried since."},
 		{"SnapshotTopologiesIntervalHours", "Record a snapshot of every topology this often (0: never)."},
 		{"BufferInstanceWrites", "Batch the backend writes of probe results instead of writing each one."},
 		{"InstanceWriteBufferSize", "Largest batch of buffered probe results."},

@@ -306,7 +306,7 @@ func (d *Discoverer) recordFailure(ctx context.Context, key inst.InstanceKey, er
 	if first {
 		log.Warningf("discovery: probe of %s failed: %v", key, err)
 	}
-	if rerr := d.store.RecordFailedCheck(ctx, key, err.Error(), latency); rerr != nil {
+	if rerr := d.store.RecordFailedCheck(ctx, key, err.Error(), latency, time.Now()); rerr != nil {
 		log.Errorf("discovery: %v", rerr)
 	}
 	if !first {
