@@ -56,3 +56,16 @@ func (s *Store) ForgetUnseen(ctx context.Context, olderThan time.Time) (int64, e
 	}
 	return n, nil
 }
+
+// RequestDiscovery records that key should be discovered: a row never
+// checked, which the poll loop of any running service takes as due at once
+// (DueInstanceKeys) and probes, crawling from it. A known instance is left
+// as it is (it is polled anyway).
+func (s *Store) RequestDiscovery(ctx context.Context, key inst.InstanceKey, at time.Time) error {
+	_, err := s.exec(ctx, s.dialect.InsertIgnore("database_instance", []string{"hostname", "port", "cluster_name", "unseen_since"}),
+		key.Hostname, key.Port, key.String(), ts(at))
+	if err != nil {
+		return fmt.Errorf("request discovery of %s: %w", key, err)
+	}
+	return nil
+}
