@@ -96,6 +96,7 @@ func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
 		latency:   metrics.NewHistogram(),
 	}
 	d.writer = newShardedWriter(store.WriteInstances, 0, writeShards(store))
+	d.resolver.record = d.recordResolve
 	return d
 }
 
@@ -156,6 +157,23 @@ func (d *Discoverer) Enqueue(key inst.InstanceKey) {
 		d.dequeued(key)
 		log.Warningf("discovery queue full, dropping %s", key)
 	}
+}
+
+// RequestDiscovery asks for key to be discovered in the background
+// (async-discover): the request is stored, so that the poll loop of the
+// running service probes it and crawls from it even when asked by another
+// process (the CLI), and queued here for this process's own poll loop. A
+// key matching DiscoveryIgnoreHostnameFilters is refused.
+func (d *Discoverer) RequestDiscovery(ctx context.Context, key inst.InstanceKey) (inst.InstanceKey, error) {
+	key = d.resolver.Resolve(ctx, key)
+	if d.Ignored(key) {
+		return key, errIgnored(key)
+	}
+	if err := d.store.RequestDiscovery(ctx, key, time.Now()); err != nil {
+		return key, err
+	}
+	d.Enqueue(key)
+	return key, nil
 }
 
 func (d *Discoverer) dequeued(key inst.InstanceKey) {

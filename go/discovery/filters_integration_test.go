@@ -113,6 +113,9 @@ func TestDiscoverRespectsIgnoreFilters(t *testing.T) {
 				require.ErrorIs(t, err, inst.ErrRefused)
 				require.ErrorContains(t, err, "DiscoveryIgnoreHostnameFilters")
 				require.Equal(t, tc.found(p), r.storedPorts(t), "not probed: no row, not even a failed check")
+				_, err = r.d.RequestDiscovery(ctx, r.key(tc.explicit(p)))
+				require.ErrorIs(t, err, inst.ErrRefused, "async-discover refuses it too")
+				require.Equal(t, tc.found(p), r.storedPorts(t))
 				return
 			}
 			require.NoError(t, err, "asked for explicitly, it is discovered")
