@@ -92,6 +92,9 @@ func cleanupSteps(s *backend.Store, cfg *config.Config) []cleanupStep {
 		{"hostname unresolves", func(ctx context.Context) (int64, error) {
 			return s.ExpireHostnameUnresolves(ctx, ago(time.Duration(cfg.ExpiryHostnameResolvesMinutes)*time.Minute))
 		}},
+		{"hostname resolves", func(ctx context.Context) (int64, error) {
+			return s.ExpireHostnameResolves(ctx, ago(time.Duration(cfg.ExpiryHostnameResolvesMinutes)*time.Minute))
+		}},
 		{"unseen instances", func(ctx context.Context) (int64, error) { return s.ForgetUnseen(ctx, ago(unseenAge)) }},
 		{"position equivalences", func(ctx context.Context) (int64, error) { return s.ExpireEquivalences(ctx, ago(unseenAge)) }},
 	}

@@ -11,7 +11,8 @@ func discoveryCommands() []Command {
 	const s = "Discovery"
 	return []Command{
 		{Name: "discover", Section: s, Help: "probe an instance and crawl its whole topology; prints the key", Needs: NeedInstance, Run: cliDiscover},
-		{Name: "refresh", Section: s, Help: "probe one known instance again", Needs: NeedInstance, Aliases: []string{"async-discover"}, Run: cliRefresh},
+		{Name: "async-discover", Section: s, Help: "ask the running service to discover an instance and crawl its topology in the background; prints the key", Needs: NeedInstance, Run: cliAsyncDiscover},
+		{Name: "refresh", Section: s, Help: "probe one known instance again", Needs: NeedInstance, Run: cliRefresh},
 		{Name: "forget", Section: s, Help: "remove an instance from the backend", Needs: NeedInstance, Run: cliForget},
 		{Name: "forget-cluster", Section: s, Help: "remove every instance of a cluster from the backend", Needs: NeedClusterHint, Run: cliForgetCluster},
 		{Name: "set-cluster-alias", Section: s, Help: "set a cluster's alias (manual override)", Needs: NeedClusterHint, Run: cliSetClusterAlias},
@@ -37,6 +38,25 @@ func cliDiscover(e *Env) error {
 func mustKeys(e *Env) []inst.InstanceKey {
 	keys, _ := e.InstanceKeys()
 	return keys
+}
+
+func cliAsyncDiscover(e *Env) error {
+	keys, err := e.InstanceKeys()
+	if err != nil {
+		return err
+	}
+	d, err := e.Discoverer()
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		k, err := d.RequestDiscovery(e.Ctx, key)
+		if err != nil {
+			return fmt.Errorf("async-discover %s: %w", key, err)
+		}
+		e.println(k.String())
+	}
+	return nil
 }
 
 func cliRefresh(e *Env) error {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 
 	"orchestrator/go/backend"
 	"orchestrator/go/inst"
@@ -24,10 +23,12 @@ func informationCommands() []Command {
 		{Name: "instance-status", Section: s, Help: "print the instance's status tokens", Needs: NeedInstance, Run: cliInstanceStatus},
 		{Name: "topology", Section: s, Help: "print the cluster as an indented tree", Needs: NeedClusterHint, Run: cliTopology(false)},
 		{Name: "topology-tabulated", Section: s, Help: "print the cluster tree with columns separated by |", Needs: NeedClusterHint, Run: cliTopology(true)},
+		{Name: "topology-tags", Section: s, Help: "print the cluster tree with each instance's tags", Needs: NeedClusterHint, Run: cliTopologyTags},
 		{Name: "cluster", Section: s, Help: "print the instances of a cluster", Needs: NeedClusterHint, Run: cliWhichClusterInstances},
 		{Name: "which-cluster", Section: s, Help: "print the cluster name", Needs: NeedClusterHint, Run: clusterField(func(i *inst.Instance) string { return i.ClusterName })},
 		{Name: "which-cluster-alias", Section: s, Help: "print the cluster alias", Needs: NeedClusterHint, Run: clusterField(func(i *inst.Instance) string { return i.ClusterAlias })},
 		{Name: "which-cluster-domain", Section: s, Help: "print the cluster domain", Needs: NeedClusterHint, Run: clusterField(func(i *inst.Instance) string { return i.ClusterDomain })},
+		{Name: "which-heuristic-domain-instance", Section: s, Help: "print the writer associated with the cluster's domain (set-heuristic-domain-instance)", Needs: NeedClusterHint, Run: cliWhichDomainInstance},
 		{Name: "which-cluster-master", Section: s, Help: "print the cluster's master", Needs: NeedClusterHint, Run: cliWhichClusterMaster},
 		{Name: "which-cluster-instances", Section: s, Help: "print every instance of the cluster", Needs: NeedClusterHint, Run: cliWhichClusterInstances},
 		{Name: "which-cluster-osc-replicas", Section: s, Help: "print replicas suitable as online-schema-change control replicas", Needs: NeedClusterHint, Aliases: []string{"which-cluster-osc-slaves", "which-cluster-gh-ost-replicas"}, Run: cliOSCReplicas},
@@ -144,7 +145,7 @@ func cliInstanceStatus(e *Env) error {
 	if err != nil {
 		return err
 	}
-	e.println("[" + strings.Join(i.StatusTokens(), ",") + "]")
+	e.println(i.Description())
 	return nil
 }
 
@@ -165,6 +166,32 @@ func cliTopology(tabulated bool) func(*Env) error {
 		fmt.Fprint(e.Out, inst.TopologyText(list, tabulated))
 		return nil
 	}
+}
+
+func cliTopologyTags(e *Env) error {
+	r, err := e.Reader()
+	if err != nil {
+		return err
+	}
+	text, err := r.TopologyTags(e.Ctx, e.ClusterHint())
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(e.Out, text)
+	return nil
+}
+
+func cliWhichDomainInstance(e *Env) error {
+	r, err := e.Reader()
+	if err != nil {
+		return err
+	}
+	key, err := r.HeuristicDomainInstance(e.Ctx, e.ClusterHint())
+	if err != nil {
+		return err
+	}
+	e.println(key.String())
+	return nil
 }
 
 // clusterField prints one cluster attribute, read from any of its instances.

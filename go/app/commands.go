@@ -39,7 +39,7 @@ var sectionOrder = []string{"Smart relocation", "Classic relocation", "GTID relo
 // commandTable is every command, assembled from the per-section tables.
 func commandTable() []Command {
 	var all []Command
-	for _, section := range [][]Command{discoveryCommands(), informationCommands(), metaCommands(), topologyCommands(), recoveryCommands(),
+	for _, section := range [][]Command{discoveryCommands(), informationCommands(), metaCommands(), hostnameCommands(), topologyCommands(), recoveryCommands(),
 		auditCommands(), haCommands()} {
 		all = append(all, section...)
 	}

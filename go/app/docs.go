@@ -20,6 +20,11 @@ func cliDocs(table []Command) string {
 		"| `orchestrator --version` | the version and commit |\n\n" +
 		"Flags go before the command's arguments. Results go to stdout, one item per line; errors to stderr as one line with exit status 1. " +
 		"Warnings about the configuration (unknown keys, credentials files readable by others) go to stderr unless `--quiet`.\n\n" +
+		"An instance (`-i`, `-d`) is `host`, `host:port`, `[ipv6]:port` or a bare IPv6 address; the port defaults to `DefaultInstancePort`, " +
+		"and `host:` with no port is an error. A host is a dotted-quad IPv4 address (a name of only digits and dots must be one), " +
+		"an IPv6 address (stored canonically: `0:0:0:0:0:0:0:1` is `::1`) or a name of dot-separated labels of letters, digits, `-` and `_`, " +
+		"each label starting and ending with a letter or digit (`_` is allowed inside a label for container names such as `app_mysql_1`). " +
+		"Names are lowercased; `//host` is a detached master host.\n\n" +
 		"## Flags\n\n| flag | meaning |\n|---|---|\n")
 	for _, f := range globalFlags() {
 		name, usage, _ := strings.Cut(f.String(), "\t")

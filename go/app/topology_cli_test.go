@@ -21,7 +21,8 @@ import (
 func TestMain(m *testing.M) { os.Exit(sandbox.Main(m, sandbox.Options{})) }
 
 type cliSandbox struct {
-	conf                           string
+	conf, db                       string
+	cfg                            *config.Config // what conf holds
 	in                             *mysql.Inspector
 	master, r1, r2, r3             string
 	masterKey, r1Key, r2Key, r3Key inst.InstanceKey
@@ -31,23 +32,32 @@ type cliSandbox struct {
 // backend and discovers the topology with the CLI itself.
 func newCLISandbox(t *testing.T) *cliSandbox {
 	t.Helper()
+	c := newCLISandboxWith(t)
+	c.ok(t, "discover", "-i", c.master)
+	return c
+}
+
+// newCLISandboxWith is newCLISandbox without the discover, with extra
+// members ("Key":value) added to the config.
+func newCLISandboxWith(t *testing.T, extra ...string) *cliSandbox {
+	t.Helper()
 	sb := sandbox.Current()
 	require.NotNil(t, sb)
 	require.NoError(t, sb.Reset(context.Background()))
 	t.Cleanup(func() { require.NoError(t, sb.Reset(context.Background())) })
 	dir := t.TempDir()
-	conf := filepath.Join(dir, "conf.json")
-	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(`{"BackendDB":"sqlite3","SQLite3DataFile":%q,"MySQLTopologyUser":%q,"MySQLTopologyPassword":%q}`,
-		filepath.Join(dir, "o.db"), sb.User, sb.Password)), 0o600))
-	cfg := config.Defaults()
-	cfg.MySQLTopologyUser, cfg.MySQLTopologyPassword = sb.User, sb.Password
+	conf, db := filepath.Join(dir, "conf.json"), filepath.Join(dir, "o.db")
+	members := append([]string{`"BackendDB":"sqlite3"`, fmt.Sprintf(`"SQLite3DataFile":%q`, db),
+		fmt.Sprintf(`"MySQLTopologyUser":%q`, sb.User), fmt.Sprintf(`"MySQLTopologyPassword":%q`, sb.Password)}, extra...)
+	require.NoError(t, os.WriteFile(conf, []byte("{"+strings.Join(members, ",")+"}"), 0o600))
+	cfg, _, err := config.Load([]string{conf}, true)
+	require.NoError(t, err)
 	conn := mysql.NewConnector(cfg)
 	t.Cleanup(func() { _ = conn.Close() })
 	key := func(port int) inst.InstanceKey { return inst.InstanceKey{Hostname: sb.Host, Port: port} }
-	c := &cliSandbox{conf: conf, in: mysql.NewInspector(conn, cfg),
+	c := &cliSandbox{conf: conf, db: db, cfg: cfg, in: mysql.NewInspector(conn, cfg),
 		masterKey: key(sb.MasterPort), r1Key: key(sb.Replica1Port), r2Key: key(sb.Replica2Port), r3Key: key(sb.Replica3Port)}
 	c.master, c.r1, c.r2, c.r3 = c.masterKey.String(), c.r1Key.String(), c.r2Key.String(), c.r3Key.String()
-	c.ok(t, "discover", "-i", c.master)
 	return c
 }
 

@@ -314,29 +314,6 @@ func instanceArgs(instances []*inst.Instance) []any {
 	return args
 }
 
-// RecordFailedCheck notes a probe that failed: last attempted check and
-// last checked advance, last seen does not. An unknown instance gets a row
-// so that the attempt is visible and retried.
-func (s *Store) RecordFailedCheck(ctx context.Context, key inst.InstanceKey, probeErr string, latency time.Duration) error {
-	now := ts(time.Now())
-	if len(probeErr) > 500 {
-		probeErr = probeErr[:500]
-	}
-	n, err := s.affected(ctx, `UPDATE database_instance SET last_checked=?, last_attempted_check=?, last_probe_error=?, last_discovery_latency=? WHERE hostname=? AND port=?`,
-		now, now, probeErr, int64(latency), key.Hostname, key.Port)
-	if err != nil {
-		return fmt.Errorf("record failed check of %s: %w", key, err)
-	}
-	if n == 0 {
-		_, err = s.exec(ctx, s.dialect.InsertIgnore("database_instance", []string{"hostname", "port", "last_checked", "last_attempted_check", "last_probe_error", "cluster_name"}),
-			key.Hostname, key.Port, now, now, probeErr, key.String())
-		if err != nil {
-			return fmt.Errorf("record failed check of %s: %w", key, err)
-		}
-	}
-	return nil
-}
-
 // InstanceFilter narrows ReadInstances.
 type InstanceFilter struct {
 	Key         *inst.InstanceKey
@@ -417,11 +394,6 @@ func (s *Store) ForgetInstance(ctx context.Context, key inst.InstanceKey) error 
 		return fmt.Errorf("forget %s: %w", key, inst.ErrNotFound)
 	}
 	return nil
-}
-
-// ForgetUnseen deletes instances not seen since the cutoff.
-func (s *Store) ForgetUnseen(ctx context.Context, olderThan time.Time) (int64, error) {
-	return s.affected(ctx, `DELETE FROM database_instance WHERE (last_seen IS NULL AND last_attempted_check < ?) OR last_seen < ?`, ts(olderThan), ts(olderThan))
 }
 
 // InstanceKeys lists every known key with its last attempted check time.

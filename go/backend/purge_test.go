@@ -83,6 +83,11 @@ func TestPurgeHistory(t *testing.T) {
 		}, func(s *Store, olderThan time.Time) (int64, error) {
 			return s.ExpireHostnameUnresolves(context.Background(), olderThan)
 		}, `SELECT COUNT(*) FROM hostname_unresolve`},
+		{"hostname resolves", func(t *testing.T, s *Store) {
+			require.NoError(t, s.RecordHostnameResolve(context.Background(), "db1", "db1.example.com", time.Now()))
+		}, func(s *Store, olderThan time.Time) (int64, error) {
+			return s.ExpireHostnameResolves(context.Background(), olderThan)
+		}, `SELECT COUNT(*) FROM hostname_resolve`},
 		{"node health history", func(t *testing.T, s *Store) {
 			require.NoError(t, s.RecordNodeStart(context.Background(), Node{Hostname: "n1", Token: "t1", ExtraInfo: "http"}))
 		}, func(s *Store, olderThan time.Time) (int64, error) {

@@ -309,6 +309,9 @@ var migrations = [][]string{
 	},
 	3: migrationEquivalence,
 	4: migrationOperationLocks,
+	5: migrationUnseenSince,
+	6: migrationHostnameResolve,
+	7: migrationHostAttributes,
 }
 
 // SchemaVersion is the latest migration number.

@@ -126,7 +126,7 @@ func TestInstancesRoundTrip(t *testing.T) {
 			require.WithinDuration(t, now, got.LastSeen, time.Millisecond)
 			require.Equal(t, "boom", got.LastIOError)
 
-			require.NoError(t, s.RecordFailedCheck(ctx, i.Key, "connection refused", time.Millisecond))
+			require.NoError(t, s.RecordFailedCheck(ctx, i.Key, "connection refused", time.Millisecond, time.Now()))
 			got, err = s.ReadInstance(ctx, i.Key)
 			require.NoError(t, err)
 			require.True(t, got.LastChecked.After(got.LastSeen), "a failed check advances last_checked, not last_seen")

@@ -86,6 +86,14 @@ func (d *Discoverer) placementOf(ctx context.Context, key inst.InstanceKey) (pla
 	return placement{cluster: m.ClusterName, depth: m.ReplicationDepth, masterKey: m.MasterKey, coMaster: m.IsCoMaster}, true, nil
 }
 
+// isPlaced reports whether this Discoverer stored (or read) key's placement.
+func (d *Discoverer) isPlaced(key inst.InstanceKey) bool {
+	d.placedMu.RLock()
+	defer d.placedMu.RUnlock()
+	_, ok := d.placed[key]
+	return ok
+}
+
 // remember records where i was stored.
 func (d *Discoverer) remember(i *inst.Instance) {
 	d.placedMu.Lock()

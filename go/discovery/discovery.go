@@ -71,7 +71,11 @@ type Stats struct {
 	ProbeLatency metrics.Snapshot
 }
 
-type ignoreFilters struct{ all, masters, replicas inst.HostnameFilters }
+// ignoreFilters are the Discovery*HostnameFilters: all keeps an instance
+// out of discovery altogether; masters and replicas stop the crawl from
+// following a master link or a replica to a matching server (which may
+// still be discovered when asked for explicitly).
+type ignoreFilters struct{ all, masters, replicas inst.KeyFilters }
 
 // New builds a Discoverer.
 func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
@@ -82,8 +86,8 @@ func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
 	d := &Discoverer{
 		store: store, prober: prober, cfg: cfg, resolver: newResolver(cfg),
 		ignore: ignoreFilters{
-			all: inst.CompileHostnameFilters(cfg.DiscoveryIgnoreHostnameFilters), masters: inst.CompileHostnameFilters(cfg.DiscoveryIgnoreMasterHostnameFilters),
-			replicas: inst.CompileHostnameFilters(cfg.DiscoveryIgnoreReplicaHostnameFilters),
+			all: inst.CompileKeyFilters(cfg.DiscoveryIgnoreHostnameFilters), masters: inst.CompileKeyFilters(cfg.DiscoveryIgnoreMasterHostnameFilters),
+			replicas: inst.CompileKeyFilters(cfg.DiscoveryIgnoreReplicaHostnameFilters),
 		},
 		live: make(chan inst.InstanceKey, capacity), failing: make(chan inst.InstanceKey, capacity),
 		inflight: map[inst.InstanceKey]bool{}, queued: map[inst.InstanceKey]bool{}, failures: map[inst.InstanceKey]int{},
@@ -92,6 +96,7 @@ func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
 		latency:   metrics.NewHistogram(),
 	}
 	d.writer = newShardedWriter(store.WriteInstances, 0, writeShards(store))
+	d.resolver.record = d.recordResolve
 	return d
 }
 
@@ -120,8 +125,9 @@ func (d *Discoverer) Stats() Stats {
 	return st
 }
 
-// Ignored reports whether discovery must skip a hostname.
-func (d *Discoverer) Ignored(key inst.InstanceKey) bool { return d.ignore.all.Match(key.Hostname) }
+// Ignored reports whether discovery must skip an instance
+// (DiscoveryIgnoreHostnameFilters).
+func (d *Discoverer) Ignored(key inst.InstanceKey) bool { return d.ignore.all.Match(key) }
 
 // Enqueue asks for a probe of key soon (deduplicated; dropped if full).
 // Failing instances go to their own queue, served by a separate pool.
@@ -151,6 +157,23 @@ func (d *Discoverer) Enqueue(key inst.InstanceKey) {
 		d.dequeued(key)
 		log.Warningf("discovery queue full, dropping %s", key)
 	}
+}
+
+// RequestDiscovery asks for key to be discovered in the background
+// (async-discover): the request is stored, so that the poll loop of the
+// running service probes it and crawls from it even when asked by another
+// process (the CLI), and queued here for this process's own poll loop. A
+// key matching DiscoveryIgnoreHostnameFilters is refused.
+func (d *Discoverer) RequestDiscovery(ctx context.Context, key inst.InstanceKey) (inst.InstanceKey, error) {
+	key = d.resolver.Resolve(ctx, key)
+	if d.Ignored(key) {
+		return key, errIgnored(key)
+	}
+	if err := d.store.RequestDiscovery(ctx, key, time.Now()); err != nil {
+		return key, err
+	}
+	d.Enqueue(key)
+	return key, nil
 }
 
 func (d *Discoverer) dequeued(key inst.InstanceKey) {
@@ -259,7 +282,9 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey, wa
 	d.registerClusterNames(ctx, i)
 	d.crawl(i)
 	if i.IsReplica() && (i.IsFailingToConnectToMaster() || (i.ReplicationIOThreadState != inst.ThreadStateRunning && i.LastIOError != "")) {
-		d.Enqueue(i.MasterKey)
+		if d.isPlaced(i.MasterKey) || !d.ignore.masters.Match(i.MasterKey) {
+			d.Enqueue(i.MasterKey) // a known master is checked at once; an ignored one is not discovered
+		}
 		d.onProblem(i.ClusterName)
 	}
 	return i, nil
@@ -299,7 +324,7 @@ func (d *Discoverer) recordFailure(ctx context.Context, key inst.InstanceKey, er
 	if first {
 		log.Warningf("discovery: probe of %s failed: %v", key, err)
 	}
-	if rerr := d.store.RecordFailedCheck(ctx, key, err.Error(), latency); rerr != nil {
+	if rerr := d.store.RecordFailedCheck(ctx, key, err.Error(), latency, time.Now()); rerr != nil {
 		log.Errorf("discovery: %v", rerr)
 	}
 	if !first {
@@ -319,14 +344,29 @@ func (d *Discoverer) recordFailure(ctx context.Context, key inst.InstanceKey, er
 
 // crawl queues the instance's master and replicas when they are new or due.
 func (d *Discoverer) crawl(i *inst.Instance) {
-	if i.IsReplica() && !i.MasterKey.IsDetached() && !d.ignore.masters.Match(i.MasterKey.Hostname) && d.due(i.MasterKey) {
-		d.Enqueue(i.MasterKey)
-	}
-	for _, r := range i.Replicas {
-		if !d.ignore.replicas.Match(r.Hostname) && d.due(r) {
-			d.Enqueue(r)
+	for _, k := range d.neighbours(i) {
+		if d.due(k) {
+			d.Enqueue(k)
 		}
 	}
+}
+
+// neighbours are the servers a crawl follows from i: its master (unless
+// detached or matching DiscoveryIgnoreMasterHostnameFilters) and its
+// replicas (unless matching DiscoveryIgnoreReplicaHostnameFilters), none
+// matching DiscoveryIgnoreHostnameFilters. The poll loop's crawl and
+// DiscoverTopology both follow these.
+func (d *Discoverer) neighbours(i *inst.Instance) []inst.InstanceKey {
+	var out []inst.InstanceKey
+	if i.IsReplica() && !i.MasterKey.IsDetached() && !d.ignore.masters.Match(i.MasterKey) && !d.Ignored(i.MasterKey) {
+		out = append(out, i.MasterKey)
+	}
+	for _, r := range i.Replicas {
+		if !d.ignore.replicas.Match(r) && !d.Ignored(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // due reports whether key was not probed within half a poll interval and

@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -96,22 +97,27 @@ func (d *Discoverer) worker(ctx context.Context, queue chan inst.InstanceKey) {
 	}
 }
 
-// DiscoverTopology probes key and crawls everything reachable from it,
-// synchronously, until nothing new is found or ctx ends. It returns the
-// first instance's result.
+// DiscoverTopology probes key and crawls everything reachable from it
+// (see neighbours), synchronously, until nothing new is found or ctx ends.
+// It returns the first instance's result. A key matching
+// DiscoveryIgnoreHostnameFilters is refused without a probe.
 func (d *Discoverer) DiscoverTopology(ctx context.Context, key inst.InstanceKey) (*inst.Instance, error) {
+	key = d.resolver.Resolve(ctx, key)
+	if d.Ignored(key) {
+		return nil, errIgnored(key)
+	}
 	first, err := d.Probe(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[inst.InstanceKey]bool{key: true}
-	frontier := neighbours(first)
+	seen := map[inst.InstanceKey]bool{key: true, first.Key: true}
+	frontier := d.neighbours(first)
 	for len(frontier) > 0 && ctx.Err() == nil {
 		var next []inst.InstanceKey
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		for _, k := range frontier {
-			if seen[k] || d.Ignored(k) {
+			if seen[k] {
 				continue
 			}
 			seen[k] = true
@@ -123,7 +129,7 @@ func (d *Discoverer) DiscoverTopology(ctx context.Context, key inst.InstanceKey)
 					return
 				}
 				mu.Lock()
-				next = append(next, neighbours(i)...)
+				next = append(next, d.neighbours(i)...)
 				mu.Unlock()
 			}(k)
 		}
@@ -133,10 +139,6 @@ func (d *Discoverer) DiscoverTopology(ctx context.Context, key inst.InstanceKey)
 	return first, nil
 }
 
-func neighbours(i *inst.Instance) []inst.InstanceKey {
-	out := append([]inst.InstanceKey{}, i.Replicas...)
-	if i.IsReplica() && !i.MasterKey.IsDetached() {
-		out = append(out, i.MasterKey)
-	}
-	return out
+func errIgnored(key inst.InstanceKey) error {
+	return fmt.Errorf("%w: %s matches DiscoveryIgnoreHostnameFilters", inst.ErrRefused, key)
 }

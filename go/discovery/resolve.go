@@ -30,16 +30,20 @@ import (
 //     one machine reports the same @@hostname, which adds nothing but
 //     confusion to 127.0.0.1:3307.
 //
-// Results are cached for ExpiryHostnameResolvesMinutes.
+// Results are cached for ExpiryHostnameResolvesMinutes, and what a lookup
+// or a server's own name taught is also handed to record (when set), which
+// stores it in the backend for other processes to list.
 type resolver struct {
 	method, mysqlMethod string
 	reject              *regexp.Regexp
 	ttl                 time.Duration
 	lookupCNAME         func(ctx context.Context, host string) (string, error)
 	lookupIP            func(ctx context.Context, host string) ([]net.IPAddr, error)
+	record              func(ctx context.Context, host, name string)
 
 	mu    sync.Mutex
 	cache map[string]resolved
+	swept int // entries left by the last sweep of expired ones
 }
 
 type resolved struct {
@@ -78,13 +82,14 @@ func (r *resolver) Resolve(ctx context.Context, key inst.InstanceKey) inst.Insta
 	}
 	name := key.Hostname
 	if net.ParseIP(name) == nil && (r.method == "cname" || r.method == "ip") {
-		ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
-		name = r.lookup(ctx, name)
+		lctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+		name = r.lookup(lctx, name)
 		cancel()
 		if r.reject != nil && r.reject.MatchString(name) {
 			name = key.Hostname
 		}
 		r.remember(key.Hostname, name)
+		r.learned(ctx, key.Hostname, name)
 	}
 	key.Hostname = name
 	return key
@@ -127,10 +132,54 @@ func (r *resolver) cached(host string) (string, bool) {
 	return e.name, true
 }
 
+// remember caches a resolution. Expired entries are swept out once the
+// cache has grown by half since the last sweep, so hosts that went away
+// do not stay in memory.
 func (r *resolver) remember(host, name string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.cache[host] = resolved{name: name, at: time.Now()}
+	now := time.Now()
+	r.cache[host] = resolved{name: name, at: now}
+	if len(r.cache) < 2*r.swept+64 {
+		return
+	}
+	for h, e := range r.cache {
+		if now.Sub(e.at) > r.ttl {
+			delete(r.cache, h)
+		}
+	}
+	r.swept = len(r.cache)
+}
+
+// learned hands a resolution to record.
+func (r *resolver) learned(ctx context.Context, host, name string) {
+	if r.record != nil {
+		r.record(ctx, host, name)
+	}
+}
+
+// verdictPrefix marks cache entries that hold SelfName's answers, not
+// resolutions.
+const verdictPrefix = "\x00"
+
+// entries returns hostname → resolved name of the live cache entries.
+func (r *resolver) entries() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]string{}
+	for h, e := range r.cache {
+		if !strings.HasPrefix(h, verdictPrefix) && time.Since(e.at) <= r.ttl {
+			out[h] = e.name
+		}
+	}
+	return out
+}
+
+// reset empties the cache.
+func (r *resolver) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cache = map[string]resolved{}
 }
 
 // SelfName returns the name the server gives itself (by
@@ -153,7 +202,7 @@ func (r *resolver) SelfName(ctx context.Context, key inst.InstanceKey, hostname,
 	if r.reject != nil && r.reject.MatchString(name) {
 		return "", false
 	}
-	verdict := "\x00" + key.Hostname + "\x00" + name // cached answer for this pair
+	verdict := verdictPrefix + key.Hostname + verdictPrefix + name // cached answer for this pair
 	if v, ok := r.cached(verdict); ok && v == "" {
 		return "", false
 	}
@@ -164,6 +213,7 @@ func (r *resolver) SelfName(ctx context.Context, key inst.InstanceKey, hostname,
 		return "", false
 	}
 	r.remember(key.Hostname, name)
+	r.learned(ctx, key.Hostname, name)
 	return name, true
 }
 
@@ -195,10 +245,4 @@ func isLoopback(host string) bool {
 		return ip.IsLoopback()
 	}
 	return strings.EqualFold(host, "localhost")
-}
-
-// Resolve applies the hostname policy to key, as discovery does before
-// probing (see resolver). The API's resolve endpoints can share it.
-func (d *Discoverer) Resolve(ctx context.Context, key inst.InstanceKey) inst.InstanceKey {
-	return d.resolver.Resolve(ctx, key)
 }

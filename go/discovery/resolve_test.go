@@ -3,8 +3,10 @@ package discovery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -94,4 +96,30 @@ func TestSelfName(t *testing.T) {
 	require.Equal(t, "db1.example.com", name)
 	_, ok = newTestResolver("default", "@@hostname", "").SelfName(ctx, inst.InstanceKey{Hostname: "127.0.0.1", Port: 3307}, "localhost", "")
 	require.False(t, ok, "loopback keys keep their address")
+}
+
+// TestResolveCacheSweepsExpired: expired resolutions leave the cache once
+// it has grown, live ones stay.
+func TestResolveCacheSweepsExpired(t *testing.T) {
+	t.Parallel()
+	r := newTestResolver("default", "none", "")
+	r.ttl = time.Hour
+	for n := range 100 {
+		r.remember(fmt.Sprintf("old%d", n), "x")
+	}
+	r.mu.Lock()
+	for h, e := range r.cache {
+		e.at = e.at.Add(-2 * time.Hour) // expired
+		r.cache[h] = e
+	}
+	r.mu.Unlock()
+	for n := range 300 {
+		r.remember(fmt.Sprintf("new%d", n), "y")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for h := range r.cache {
+		require.NotContains(t, h, "old", "expired entries swept")
+	}
+	require.Len(t, r.cache, 300, "live entries kept")
 }

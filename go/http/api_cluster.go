@@ -180,30 +180,8 @@ func (s *Server) reloadClusterAlias(r *Request) (any, string, error) {
 
 // topologyTags renders the text tree with "[tag,...]" after each instance.
 func (s *Server) topologyTags(r *Request) (any, string, error) {
-	list, err := s.clusterInstances(r)
-	if err != nil {
-		return nil, "", err
-	}
-	tags := map[string]string{}
-	for _, i := range list {
-		ts, err := s.deps.Store.Tags(r.Ctx, i.Key)
-		if err != nil {
-			return nil, "", err
-		}
-		names := make([]string, 0, len(ts))
-		for _, t := range ts {
-			names = append(names, t.String())
-		}
-		tags[i.Key.String()] = "[" + strings.Join(names, ",") + "]"
-	}
-	lines := strings.Split(strings.TrimRight(inst.TopologyText(list, false), "\n"), "\n")
-	for n, line := range lines {
-		fields := strings.Fields(strings.TrimLeft(line, " +-"))
-		if len(fields) > 0 && tags[fields[0]] != "" {
-			lines[n] = line + " " + tags[fields[0]]
-		}
-	}
-	return strings.Join(lines, "\n") + "\n", "", nil
+	text, err := s.deps.Reader.TopologyTags(r.Ctx, s.clusterHint(r))
+	return text, "", err
 }
 
 func (s *Server) snapshotTopologies(r *Request) (any, string, error) {

@@ -17,7 +17,7 @@ func (s *Server) instanceRoutes() []Route {
 		{Path: "/api/problems/:clusterName", Bare: true, Handler: s.problems, Doc: "instances with problems in one cluster"},
 		{Path: "/api/bulk-instances", Bare: true, Handler: s.bulkInstances, Doc: "keys of every known instance"},
 		{Path: "/api/discover/:host/:port", Mutates: true, Handler: s.discover, Doc: "probe an instance now and crawl its topology"},
-		{Path: "/api/async-discover/:host/:port", Mutates: true, Handler: s.asyncDiscover, Doc: "probe an instance in the background"},
+		{Path: "/api/async-discover/:host/:port", Mutates: true, Handler: s.asyncDiscover, Doc: "discover an instance and crawl its topology in the background (the request is stored for the poll loop)"},
 		{Path: "/api/refresh/:host/:port", Mutates: true, Handler: s.refresh, Doc: "probe a known instance again"},
 		{Path: "/api/forget/:host/:port", Mutates: true, Handler: s.forget, Doc: "remove an instance from the backend"},
 		{Path: "/api/forget-cluster/:clusterHint", Mutates: true, Handler: s.forgetCluster, Doc: "remove every instance of a cluster"},
@@ -108,7 +108,9 @@ func (s *Server) asyncDiscover(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	s.deps.Discoverer.Enqueue(key)
+	if key, err = s.deps.Discoverer.RequestDiscovery(r.Ctx, key); err != nil {
+		return nil, "", fmt.Errorf("async-discover %s: %w", key, err)
+	}
 	return nil, "Asynchronous discovery initiated for instance: " + key.String(), nil
 }
 

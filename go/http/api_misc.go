@@ -39,8 +39,8 @@ func (s *Server) miscRoutes() []Route {
 		{Path: "/api/resolve/:host/:port", Handler: s.resolve, Doc: "resolve a hostname per HostnameResolveMethod; Details = resolved key"},
 		{Path: "/api/register-hostname-unresolve/:host/:port/:virtualname", Mutates: true, Handler: s.registerUnresolve, Doc: "map a hostname to a virtual name"},
 		{Path: "/api/deregister-hostname-unresolve/:host/:port", Mutates: true, Handler: s.deregisterUnresolve, Doc: "remove a hostname's virtual name"},
-		{Path: "/api/hostname-resolve-cache", Handler: s.resolveCache, Doc: "the hostname resolve cache"},
-		{Path: "/api/reset-hostname-resolve-cache", Mutates: true, Handler: s.resetResolveCache, Doc: "clear the hostname resolve cache"},
+		{Path: "/api/hostname-resolve-cache", Handler: s.resolveCache, Doc: "hostname resolutions discovery uses: this node's and those recorded in the backend"},
+		{Path: "/api/reset-hostname-resolve-cache", Mutates: true, Handler: s.resetResolveCache, Doc: "forget every hostname resolution (this node's and the backend's)"},
 		{Path: "/api/headers", Bare: true, Handler: s.headers, Doc: "echo the request headers (credentials masked)"},
 
 		{Path: "/metrics", Handler: s.prometheusMetrics, Doc: "Prometheus text metrics: requests, latency, probes, instances, leader, recoveries"},
@@ -221,14 +221,8 @@ func (s *Server) poolLag(r *Request) (any, string, error) {
 }
 
 func (s *Server) bulkPromotionRules(r *Request) (any, string, error) {
-	since := time.Now().Add(-time.Duration(s.cfg.CandidateInstanceExpireMinutes) * time.Minute)
-	m, err := s.deps.Store.Candidates(r.Ctx, since)
-	out := make([]backend.Candidate, 0, len(m))
-	for _, c := range m {
-		out = append(out, c)
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Key.String() < out[b].Key.String() })
-	return out, "", err
+	list, err := s.deps.Reader.Candidates(r.Ctx)
+	return list, "", err
 }
 
 func (s *Server) resolve(r *Request) (any, string, error) {
@@ -236,12 +230,7 @@ func (s *Server) resolve(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	host, err := s.resolver.resolve(r.Ctx, key.Hostname)
-	if err != nil {
-		return nil, "", fmt.Errorf("%w: %w", inst.ErrNotFound, err)
-	}
-	resolved := inst.InstanceKey{Hostname: host, Port: key.Port}
-	return resolved, "Instance resolved", nil
+	return s.deps.Discoverer.Resolve(r.Ctx, key), "Instance resolved", nil
 }
 
 func (s *Server) registerUnresolve(r *Request) (any, string, error) {
@@ -249,11 +238,7 @@ func (s *Server) registerUnresolve(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	virtual := strings.TrimSpace(r.Param("virtualname"))
-	if virtual == "" || len(virtual) > 128 {
-		return nil, "", fmt.Errorf("%w: virtual name must have 1 to 128 characters", inst.ErrBadRequest)
-	}
-	if err := s.deps.Store.RegisterHostnameUnresolve(r.Ctx, key.Hostname, virtual); err != nil {
+	if err := s.deps.Store.RegisterHostnameUnresolve(r.Ctx, key.Hostname, r.Param("virtualname")); err != nil {
 		return nil, "", err
 	}
 	return key, "Registered hostname unresolve for " + key.Hostname, nil
@@ -271,11 +256,14 @@ func (s *Server) deregisterUnresolve(r *Request) (any, string, error) {
 }
 
 func (s *Server) resolveCache(r *Request) (any, string, error) {
-	return s.resolver.entries(), "Hostname resolve cache", nil
+	m, err := s.deps.Discoverer.HostnameResolves(r.Ctx)
+	return m, "Hostname resolve cache", err
 }
 
 func (s *Server) resetResolveCache(r *Request) (any, string, error) {
-	s.resolver.reset()
+	if err := s.deps.Discoverer.ResetHostnameResolves(r.Ctx); err != nil {
+		return nil, "", err
+	}
 	return nil, "Hostname resolve cache cleared", nil
 }
 

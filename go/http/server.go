@@ -76,14 +76,13 @@ type Server struct {
 	router    martini.Router
 	mux       http.Handler
 	metrics   *Metrics
-	resolver  *resolver
 	coalescer *coalescer
 	views     *views // in-memory answers of the hottest reads (snapshot.go)
 }
 
 // New builds the server and its routes.
 func New(cfg *config.Config, deps Deps) *Server {
-	s := &Server{cfg: cfg, deps: deps, metrics: newMetrics(), resolver: newResolver(cfg), coalescer: newCoalescer()}
+	s := &Server{cfg: cfg, deps: deps, metrics: newMetrics(), coalescer: newCoalescer()}
 	s.views = newViews(&s.deps, s.coalescer)
 	s.routes = append(s.routeTable(), s.openAPIRoutes()...)
 	s.mux = s.build()

@@ -99,3 +99,23 @@ func (r *Reader) scope(ctx context.Context, hint string) ([]*inst.Instance, erro
 	}
 	return r.Instances(ctx, backend.InstanceFilter{})
 }
+
+// TopologyTags renders a cluster's text tree with each instance's tags
+// ("[name,name=value]") at the end of its line (topology-tags).
+func (r *Reader) TopologyTags(ctx context.Context, hint string) (string, error) {
+	list, err := r.Cluster(ctx, hint)
+	if err != nil {
+		return "", err
+	}
+	tags := map[inst.InstanceKey][]string{}
+	for _, i := range list {
+		ts, err := r.store.Tags(ctx, i.Key)
+		if err != nil {
+			return "", err
+		}
+		for _, t := range ts {
+			tags[i.Key] = append(tags[i.Key], t.String())
+		}
+	}
+	return inst.TopologyTagsText(list, tags), nil
+}
