@@ -54,24 +54,26 @@ func (s *Store) RecordNodeStart(ctx context.Context, n Node) error {
 // uses the backend's clock, so node clocks do not matter.
 func (s *Store) AttemptElection(ctx context.Context, hostname, token string, expireSeconds int) (bool, error) {
 	now := s.dialect.Now()
-	statements := []struct {
-		q    string
-		args []any
-	}{
-		{s.insertIgnorePrefix() + ` INTO active_node (anchor, hostname, token, first_seen_active, last_seen_active) VALUES (1, ?, ?, ` + now + `, ` + now + `)`, []any{hostname, token}},
-		{`UPDATE active_node SET hostname=?, token=?, first_seen_active=` + now + `, last_seen_active=` + now + ` WHERE anchor=1 AND last_seen_active < ` + s.dialect.NowMinusSeconds(expireSeconds), []any{hostname, token}},
-		{`UPDATE active_node SET last_seen_active=` + now + ` WHERE anchor=1 AND hostname=? AND token=?`, []any{hostname, token}},
+	// One atomic statement both refreshes the current leader's row and
+	// lets a node take over a row older than the expiry; it changes
+	// nothing for anyone else. Only a backend that never had a leader
+	// needs the insert.
+	claim := `UPDATE active_node SET
+		first_seen_active = CASE WHEN hostname=? AND token=? THEN first_seen_active ELSE ` + now + ` END,
+		hostname=?, token=?, last_seen_active=` + now + `
+		WHERE anchor=1 AND ((hostname=? AND token=?) OR last_seen_active < ` + s.dialect.NowMinusSeconds(expireSeconds) + `)`
+	n, err := s.affected(ctx, claim, hostname, token, hostname, token, hostname, token)
+	if err != nil {
+		return false, fmt.Errorf("election: %w", err)
 	}
-	for _, st := range statements {
-		n, err := s.affected(ctx, st.q, st.args...)
-		if err != nil {
-			return false, fmt.Errorf("election: %w", err)
-		}
-		if n > 0 {
-			return true, nil
-		}
+	if n > 0 {
+		return true, nil
 	}
-	return false, nil
+	n, err = s.affected(ctx, s.insertIgnorePrefix()+` INTO active_node (anchor, hostname, token, first_seen_active, last_seen_active) VALUES (1, ?, ?, `+now+`, `+now+`)`, hostname, token)
+	if err != nil {
+		return false, fmt.Errorf("election: %w", err)
+	}
+	return n > 0, nil
 }
 
 func (s *Store) insertIgnorePrefix() string {
