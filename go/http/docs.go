@@ -75,7 +75,7 @@ const apiTail = `
 ` + "`/metrics`" + ` serves Prometheus text: ` + "`orchestrator_http_requests_total{route,code}`" + `,
 ` + "`orchestrator_http_request_duration_seconds`" + ` (histogram), ` + "`orchestrator_discovery_probes_total{result}`" + `,
 ` + "`orchestrator_discovery_probe_duration_seconds`" + ` and ` + "`orchestrator_backend_query_duration_seconds`" + ` (histograms), ` + "`orchestrator_instances_known`" + `,
-` + "`orchestrator_is_leader`" + `, ` + "`orchestrator_recoveries_total{type,outcome}`" + ` and ` + "`orchestrator_uptime_seconds`" + `.
+` + "`orchestrator_is_leader`" + `, ` + "`orchestrator_recoveries_total{type,outcome}`" + `, ` + "`orchestrator_uptime_seconds`" + ` and ` + "`go_goroutines`" + `.
 ` + "`/api/debug/metrics`" + ` (also ` + "`/debug/metrics`" + `) gives the same counters as JSON.
 
 ## orchestrator-client

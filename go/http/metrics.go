@@ -2,6 +2,7 @@ package http
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -165,6 +166,8 @@ func (m *Metrics) prometheus(g gauges) string {
 	}
 	family("orchestrator_uptime_seconds", "gauge", "Seconds since this server started.")
 	fmt.Fprintf(&b, "orchestrator_uptime_seconds %d\n", int64(time.Since(m.started).Seconds()))
+	family("go_goroutines", "gauge", "Goroutines that currently exist.")
+	fmt.Fprintf(&b, "go_goroutines %d\n", runtime.NumGoroutine())
 	return b.String()
 }
 
