@@ -295,13 +295,17 @@ func (s *Store) AckRecoveries(ctx context.Context, q RecoveryQuery, by, comment 
 // BlockingRecovery returns the recovery that blocks a new one on key in
 // cluster: unacknowledged, started within block, and either in the same
 // cluster or having promoted key itself. A recovery interrupted before it
-// recorded the intent to promote changed nothing and does not block.
+// recorded the intent to promote changed nothing and does not block; nor
+// does one that failed before that point block the recovery of another
+// instance (an intermediate master's failed recovery must not hold up the
+// master's), though it still blocks a new attempt on its own instance.
 // ErrNoRows when none.
 func (s *Store) BlockingRecovery(ctx context.Context, cluster string, key inst.InstanceKey, block time.Duration) (RecoveryRow, error) {
 	rows, err := s.readRecoveriesWhere(ctx, `in_active_period=1 AND acknowledged=0 AND start_active_period >= ?
 		AND NOT (interrupted=1 AND successor_hostname='')
+		AND NOT (end_recovery IS NOT NULL AND is_successful=0 AND successor_hostname='' AND NOT (hostname=? AND port=?))
 		AND (cluster_name=? OR (successor_hostname=? AND successor_port=?)) ORDER BY recovery_id DESC LIMIT 1`,
-		ts(time.Now().Add(-block)), cluster, key.Hostname, key.Port)
+		ts(time.Now().Add(-block)), key.Hostname, key.Port, cluster, key.Hostname, key.Port)
 	if err != nil {
 		return RecoveryRow{}, err
 	}
