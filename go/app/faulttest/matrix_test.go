@@ -168,3 +168,27 @@ func TestFaultsDuringRefactoringMatrix(t *testing.T) {
 		})
 	}
 }
+
+// TestBackendStoppedAtRest: the backend MariaDB hangs (SIGSTOP) past the
+// leader's expiry with nothing failing in the topology → the leader,
+// unable to refresh its row, stops acting; nobody else can lead either;
+// once the backend resumes, one leader again, every node healthy, no
+// recovery; one leader at every sample.
+func TestBackendStoppedAtRest(t *testing.T) {
+	f := newFixture(t, 2, nil)
+	s := f.StartSampler()
+	require.NoError(t, f.sb.Pause(f.sb.BackendPort))
+	f.Eventually(service.Expire+10*time.Second, "no node leads while the backend hangs", func() bool {
+		return len(f.HTTPLeaders()) == 0
+	})
+	require.NoError(t, f.sb.Resume(f.sb.BackendPort))
+	f.WaitLeader(30*time.Second, nil)
+	for _, nd := range f.Nodes {
+		f.Eventually(20*time.Second, nd.Name+" healthy again", func() bool {
+			code, _ := f.Get(nd, "/api/health")
+			return code == http.StatusOK
+		})
+	}
+	require.Empty(t, f.checkInvariants(), "nothing failed in the topology: no recovery")
+	s.Check(t)
+}

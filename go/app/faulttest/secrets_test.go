@@ -53,9 +53,9 @@ func createUsers(t *testing.T, f *fixture) {
 	})
 }
 
-// TestSecretsNeverShown: a service run with the topology password in the
-// config file, the backend credentials in a my.cnf-style file left
-// readable by others, and basic auth: discovery, every read route, wrong
+// TestSecretsNeverShown: a service run with the topology credentials in
+// a my.cnf-style file (mode 0600), the backend credentials in one left
+// readable by others, and the basic-auth password in the config file: discovery, every read route, wrong
 // credentials, a master failover, CLI commands that fail (unreachable
 // server, unreachable backend) → none of the three passwords appears in
 // the node's log, any API response, any backend row or any CLI output,
@@ -67,12 +67,16 @@ func TestSecretsNeverShown(t *testing.T) {
 	nd := f.Nodes[0]
 	cred := filepath.Join(t.TempDir(), "backend.cnf")
 	require.NoError(t, os.WriteFile(cred, []byte("[client]\nuser="+backendUser+"\npassword="+backendSecret+"\n"), 0o644))
+	topoCred := filepath.Join(t.TempDir(), "topology.cnf")
+	require.NoError(t, os.WriteFile(topoCred, []byte("[client]\nuser="+topoUser+"\npassword="+topoSecret+"\n"), 0o600))
 	cfg := f.BaseConfig(nd.Port)
 	recoveryConfig(cfg)
 	delete(cfg, "MySQLOrchestratorUser")
 	delete(cfg, "MySQLOrchestratorPassword")
+	delete(cfg, "MySQLTopologyUser")
+	delete(cfg, "MySQLTopologyPassword")
 	cfg["MySQLOrchestratorCredentialsConfigFile"] = cred
-	cfg["MySQLTopologyUser"], cfg["MySQLTopologyPassword"] = topoUser, topoSecret
+	cfg["MySQLTopologyCredentialsConfigFile"] = topoCred
 	cfg["AuthenticationMethod"], cfg["HTTPAuthUser"], cfg["HTTPAuthPassword"] = "basic", "dba", httpSecret
 	service.WriteJSON(t, nd.Config, cfg)
 	f.Start(nd)
@@ -152,6 +156,8 @@ func TestSecretsNeverShown(t *testing.T) {
 		if args[3] == "clusters" && args[1] == nd.Config {
 			require.NoError(t, err, out)
 			require.Contains(t, out, f.sb.Addr(f.sb.Replica1Port)[:10], "the CLI reads the backend with the file's credentials")
+			require.Contains(t, out, "accessible by group or others", "the CLI warns about the loose credentials file too")
+			require.NotContains(t, out, topoCred, "the 0600 topology file is not warned about")
 		}
 		outputs = append(outputs, strings.Join(args, " ")+" "+out+fmt.Sprint(err))
 	}
