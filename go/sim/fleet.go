@@ -25,6 +25,16 @@ type Fleet struct {
 func NewFleet(servers []*Server) (*Fleet, error) {
 	f := &Fleet{servers: make(map[string]*Server, len(servers))}
 	now := time.Now()
+	used := map[uint32]bool{} // server_ids given explicitly: the others get unused ones
+	for _, s := range servers {
+		if s.ServerID != 0 {
+			if used[s.ServerID] {
+				return nil, fmt.Errorf("server %s: server_id %d used twice", s.Addr(), s.ServerID)
+			}
+			used[s.ServerID] = true
+		}
+	}
+	nextID := uint32(1)
 	for _, s := range servers {
 		if s.Host == "" || s.Port <= 0 {
 			return nil, fmt.Errorf("server %q: host and port are required", s.Addr())
@@ -45,7 +55,10 @@ func NewFleet(servers []*Server) (*Fleet, error) {
 			s.UUID = uuidFor(s.Addr())
 		}
 		if s.ServerID == 0 {
-			s.ServerID = uint32(len(f.order) + 1)
+			for used[nextID] {
+				nextID++
+			}
+			s.ServerID, used[nextID] = nextID, true
 		}
 		s.started = now
 		s.hangSignal = make(chan struct{})

@@ -142,3 +142,47 @@ func TestFaults(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, fault("explode", r1.String(), ""))
 	require.Equal(t, http.StatusBadRequest, fault(FaultStopIO, masterAddr, ""))
 }
+
+// TestFaultsEveryFlavour: on MySQL 5.7, 8.0 and 8.4 and MariaDB, a
+// replica's IO thread stopped by stop-io shows stopped (its SQL thread
+// running), and a killed master's replicas report an IO error connecting
+// to it, in their version's own columns.
+func TestFaultsEveryFlavour(t *testing.T) {
+	for _, version := range []string{"mysql-5.7", "mysql-8.0", "mysql-8.4", "mariadb-10.11"} {
+		t.Run(version, func(t *testing.T) {
+			s, in, _ := start(t, Spec{Clusters: 1, Depth: 1, FanOut: 2, Versions: []string{version}, GTID: true})
+			ctx := context.Background()
+			control := httptest.NewServer(s.ControlHandler())
+			defer control.Close()
+			fault := func(f Fault, addr string) {
+				resp, err := http.Post(control.URL+"/fault/"+string(f)+"?instance="+addr, "", nil)
+				require.NoError(t, err)
+				resp.Body.Close()
+				require.Equal(t, http.StatusOK, resp.StatusCode)
+			}
+			masterAddr := s.Fleet().Masters()[0]
+			m, err := in.Probe(ctx, key(t, masterAddr))
+			require.NoError(t, err)
+			require.Len(t, m.Replicas, 2)
+			r1, r2 := m.Replicas[0], m.Replicas[1]
+
+			fault(FaultStopIO, r2.String())
+			i, err := in.Probe(ctx, r2)
+			require.NoError(t, err)
+			require.Equal(t, inst.ThreadStateStopped, i.ReplicationIOThreadState)
+			require.Equal(t, inst.ThreadStateRunning, i.ReplicationSQLThreadState)
+			fault(FaultStartReplica, r2.String())
+			i, err = in.Probe(ctx, r2)
+			require.NoError(t, err)
+			require.True(t, i.IsReplicating())
+
+			fault(FaultKill, masterAddr)
+			for _, r := range []inst.InstanceKey{r1, r2} {
+				i, err := in.Probe(ctx, r)
+				require.NoError(t, err)
+				require.True(t, i.IsFailingToConnectToMaster(), "%s: %s", r, i.LastIOError)
+				require.Contains(t, i.LastIOError, masterAddr[:strings.LastIndex(masterAddr, ":")], "the error names the master")
+			}
+		})
+	}
+}
