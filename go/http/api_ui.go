@@ -57,21 +57,23 @@ type UICluster struct {
 	CountMaintenance int
 }
 
+// uiClusters answers from the in-memory view (snapshot.go), as
+// /api/clusters-info does: the clusters page polls it every few seconds
+// from every open browser, and the answer is encoded once per view.
 func (s *Server) uiClusters(r *Request) (any, string, error) {
-	all, err := s.deps.Reader.Instances(r.Ctx, backend.InstanceFilter{})
+	v, err := s.views.current(r.Ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	byName := map[string][]*inst.Instance{}
-	for _, i := range all {
-		byName[i.ClusterName] = append(byName[i.ClusterName], i)
-	}
-	out := make([]UICluster, 0, len(byName))
-	for name, list := range byName {
-		out = append(out, s.uiCluster(name, list))
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].ClusterAlias < out[b].ClusterAlias })
-	return out, "", nil
+	body, err := v.json("ui-clusters", func() (any, error) {
+		out := make([]UICluster, 0, len(v.names))
+		for _, name := range v.names {
+			out = append(out, s.uiCluster(name, v.clusters[name]))
+		}
+		sort.SliceStable(out, func(a, b int) bool { return out[a].ClusterAlias < out[b].ClusterAlias })
+		return out, nil
+	})
+	return body, "", err
 }
 
 func (s *Server) uiCluster(name string, list []*inst.Instance) UICluster {

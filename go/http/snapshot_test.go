@@ -57,6 +57,7 @@ func TestViewWithinMinAgeNoBackendQuery(t *testing.T) {
 	okBody(t, s, "/api/cluster/m:3306")
 	okBody(t, s, "/api/clusters")
 	okBody(t, s, "/api/all-instances")
+	require.NotContains(t, okBody(t, s, "/api/ui/clusters"), "late", "the clusters page reads the view too")
 	require.Equal(t, n, queries(s), "no backend statement within the minimum age")
 }
 
@@ -68,6 +69,7 @@ func TestViewMutationOfThisNodeSeenAtOnce(t *testing.T) {
 	require.Equal(t, 404, code, body)
 	okBody(t, s, "/api/set-cluster-alias/m:3306?alias=prod")
 	require.Contains(t, okBody(t, s, "/api/clusters-info"), `"ClusterAlias":"prod"`, "a mutation through the API is seen by the next read")
+	require.Contains(t, okBody(t, s, "/api/ui/clusters"), `"ClusterAlias":"prod"`)
 	require.Equal(t, okBody(t, s, "/api/cluster/m:3306"), okBody(t, s, "/api/cluster/prod"))
 }
 

@@ -20,7 +20,9 @@
 
   function route() {
     var path = location.pathname.slice(orc.prefix.length).replace(/^\/web\/?/, "");
-    var parts = path.split("/").filter(Boolean);
+    // Each page gets its path segments decoded once and encodes what it
+    // puts into an API path itself (location.pathname keeps the escapes).
+    var parts = path.split("/").filter(Boolean).map(orc.decodeSegment);
     var name = parts.shift() || "clusters";
     document.querySelectorAll("[data-nav]").forEach(function (a) {
       a.classList.toggle("active", a.getAttribute("data-nav") === name);
@@ -45,6 +47,8 @@
   orc.api("/api/ui/session").then(function (s) {
     orc.session = s;
     document.body.classList.toggle("can-mutate", !!s.CanMutate);
+    // what a read-only user cannot do is not offered
+    document.querySelector('[data-nav="discover"]').hidden = !s.CanMutate;
     showSession(s);
     route();
   }, function (err) {

@@ -42,14 +42,29 @@ orc.render = function () {
 };
 orc.url = function (path) { return orc.prefix + path; };
 orc.link = function (path, text) { return orc.h("a", { href: orc.url(path) }, text); };
+// clusterPath is the cluster page of a cluster, by alias when the alias
+// can be a path segment (the router stops a segment at '#' and '?').
+orc.clusterPath = function (c) {
+  if (c.ClusterAlias && !/[#?]/.test(c.ClusterAlias)) return "/web/cluster/alias/" + encodeURIComponent(c.ClusterAlias);
+  return "/web/cluster/" + encodeURIComponent(c.ClusterName);
+};
 
-// Keys.
-orc.keyStr = function (k) { return k && k.Hostname ? k.Hostname + ":" + k.Port : ""; };
-orc.keyPath = function (k) { return encodeURIComponent(k.Hostname) + "/" + k.Port; };
+// decodeSegment decodes one path segment; a malformed escape is kept as is.
+orc.decodeSegment = function (s) {
+  try { return decodeURIComponent(s); } catch (e) { return s; }
+};
+
+// Keys: "host:port", IPv6 in brackets, as the server writes them.
+orc.keyStr = function (k) {
+  if (!k || !k.Hostname) return "";
+  return (k.Hostname.indexOf(":") >= 0 ? "[" + k.Hostname + "]" : k.Hostname) + ":" + k.Port;
+};
+orc.keyPath = function (k) { return encodeURIComponent(k.Hostname) + "/" + encodeURIComponent(k.Port); };
 orc.sameKey = function (a, b) { return a && b && a.Hostname === b.Hostname && a.Port === b.Port; };
 orc.parseKey = function (s) {
-  var i = s.lastIndexOf(":");
-  return { Hostname: s.slice(0, i), Port: parseInt(s.slice(i + 1), 10) };
+  var i = s.lastIndexOf(":"), host = s.slice(0, i);
+  if (host.charAt(0) === "[" && host.charAt(host.length - 1) === "]") host = host.slice(1, -1);
+  return { Hostname: host, Port: parseInt(s.slice(i + 1), 10) };
 };
 
 // api GETs a path under the prefix. It resolves with the data (bare JSON,
@@ -166,6 +181,13 @@ orc.run = function (label, path) {
   }, function (err) {
     return orc.alert(label + " failed", orc.h("p", { class: "error result-error" }, err.message), "error").then(function () { return false; });
   });
+};
+
+// refreshMs is how often a page reloads its data: ?refresh=<seconds> in
+// the page's address (at least 1), else the page's default.
+orc.refreshMs = function (defaultSeconds) {
+  var s = parseFloat(new URLSearchParams(location.search).get("refresh"));
+  return (s >= 1 ? s : defaultSeconds) * 1000;
 };
 
 orc.fmtLag = function (i) {

@@ -5,7 +5,6 @@
 (function () {
   var orc = window.orc, h = orc.h;
   var pages = orc.pages = {};
-  var REFRESH_MS = 10000;
 
   function clusterLink(c) { return orc.link("/web/cluster/" + encodeURIComponent(c), c); }
   function instanceLink(k, cluster) {
@@ -30,7 +29,7 @@
       });
       body.textContent = "";
       body.appendChild(orc.table([
-        ["Alias", function (c) { return orc.link("/web/cluster/alias/" + encodeURIComponent(c.ClusterAlias), c.ClusterAlias); }],
+        ["Alias", function (c) { return orc.link(orc.clusterPath(c), c.ClusterAlias); }],
         ["Cluster", function (c) { return clusterLink(c.ClusterName); }],
         ["Master", function (c) { return c.Master ? orc.keyStr(c.Master) : h("span", { class: "badge bad" }, "no master"); }],
         ["Instances", function (c) { return String(c.CountInstances); }],
@@ -78,20 +77,23 @@
       }, function (err) { body.textContent = ""; body.appendChild(orc.errorBox(err)); });
     }
     load();
-    setInterval(load, REFRESH_MS);
+    setInterval(load, orc.refreshMs(10));
   };
 
   // ---- search --------------------------------------------------------
   pages.search = function (rest) {
-    var q = rest[0] ? decodeURIComponent(rest[0]) : (new URLSearchParams(location.search).get("s") || "");
+    var q = rest[0] || new URLSearchParams(location.search).get("s") || "";
     orc.render(h("h1", {}, "Search: " + q), h("div", { id: "results" }, "Searching…"));
     if (!q) return;
     Promise.all([orc.api("/api/search?s=" + encodeURIComponent(q)), orc.api("/api/ui/clusters")]).then(function (r) {
       var box = document.getElementById("results");
       box.textContent = "";
-      var clusters = r[1].filter(function (c) { return (c.ClusterName + " " + c.ClusterAlias).indexOf(q) >= 0; });
+      var lq = q.toLowerCase();
+      var clusters = r[1].filter(function (c) {
+        return [c.ClusterName, c.ClusterAlias, orc.keyStr(c.Master)].join(" ").toLowerCase().indexOf(lq) >= 0;
+      });
       orc.append(box, [h("h2", {}, "Clusters"), orc.table([
-        ["Alias", function (c) { return orc.link("/web/cluster/alias/" + encodeURIComponent(c.ClusterAlias), c.ClusterAlias); }],
+        ["Alias", function (c) { return orc.link(orc.clusterPath(c), c.ClusterAlias); }],
         ["Cluster", function (c) { return clusterLink(c.ClusterName); }]], clusters, "No cluster matches."),
       h("h2", {}, "Instances"), instanceTable(r[0])]);
     }, function (err) { document.getElementById("results").replaceChildren(orc.errorBox(err)); });
@@ -131,13 +133,14 @@
   // ---- audit -----------------------------------------------------------
   pages.audit = function (rest) {
     var base = "/web/audit", api = "/api/audit", page = 0;
-    if (rest[0] === "instance") {
-      base += "/instance/" + rest[1] + "/" + rest[2];
-      api += "/instance/" + rest[1] + "/" + rest[2];
+    var key = rest[0] === "instance" ? { Hostname: rest[1] || "", Port: rest[2] || "" } : null;
+    if (key) {
+      base += "/instance/" + orc.keyPath(key);
+      api += "/instance/" + orc.keyPath(key);
       page = parseInt(rest[3] || "0", 10) || 0;
     } else page = parseInt(rest[0] || "0", 10) || 0;
     var box = h("div", {}, "Loading…");
-    orc.render(h("h1", {}, "Audit" + (rest[0] === "instance" ? " of " + rest[1] + ":" + rest[2] : "")), box);
+    orc.render(h("h1", {}, "Audit" + (key ? " of " + orc.keyStr(key) : "")), box);
     orc.optional(api + "/" + page, null).then(function (rows) {
       box.textContent = "";
       if (rows === null) { box.appendChild(orc.missing("the audit log (/api/audit)")); return; }
@@ -205,10 +208,11 @@
   pages.recoveries = function (rest) {
     var api = "/api/audit-recovery", base = "/web/audit-recovery", page = 0, title = "Recoveries";
     if (rest[0] === "cluster" || rest[0] === "alias") {
-      api += "/" + rest[0] + "/" + rest[1]; base = "/web/audit-recovery/" + rest[0] + "/" + rest[1];
-      page = parseInt(rest[2] || "0", 10) || 0; title += " of " + decodeURIComponent(rest[1]);
+      var which = rest[0] + "/" + encodeURIComponent(rest[1] || "");
+      api += "/" + which; base = "/web/audit-recovery/" + which;
+      page = parseInt(rest[2] || "0", 10) || 0; title += " of " + rest[1];
     } else if (rest[0] === "id" || rest[0] === "uid") {
-      api += "/" + rest[0] + "/" + rest[1]; base = null; title = "Recovery " + decodeURIComponent(rest[1]);
+      api += "/" + rest[0] + "/" + encodeURIComponent(rest[1] || ""); base = null; title = "Recovery " + rest[1];
     } else page = parseInt(rest[0] || "0", 10) || 0;
     var box = h("div", {}, "Loading…");
     orc.render(h("h1", {}, title), box);
@@ -221,9 +225,9 @@
   };
 
   pages.recoverySteps = function (rest) {
-    var uid = rest[0] || "", box = h("div", {}, "Loading…");
-    orc.render(h("h1", {}, "Recovery steps ", h("span", { class: "muted" }, decodeURIComponent(uid))), box);
-    Promise.all([orc.optional("/api/audit-recovery-steps/" + uid, null), orc.optional("/api/audit-recovery/uid/" + uid, [])]).then(function (r) {
+    var uid = rest[0] || "", box = h("div", {}, "Loading…"), u = encodeURIComponent(uid);
+    orc.render(h("h1", {}, "Recovery steps ", h("span", { class: "muted" }, uid)), box);
+    Promise.all([orc.optional("/api/audit-recovery-steps/" + u, null), orc.optional("/api/audit-recovery/uid/" + u, [])]).then(function (r) {
       box.textContent = "";
       if (r[1] && r[1].length) orc.append(box, recoveryTable(r[1], ack));
       if (r[0] === null) { box.appendChild(orc.missing("recovery steps (/api/audit-recovery-steps)")); return; }
@@ -250,11 +254,15 @@
 
   // ---- discover ------------------------------------------------------------
   pages.discover = function () {
+    if (!orc.session.CanMutate) {
+      orc.render(h("h1", {}, "Discover an instance"), h("p", { class: "muted", id: "discover-read-only" }, "Read-only access: discovery is not available."));
+      return;
+    }
     var host = h("input", { name: "host", id: "discover-host", placeholder: "hostname" });
     var port = h("input", { name: "port", id: "discover-port", value: "3306" });
     var out = h("div", { id: "discover-result" });
-    var button = h("button", { class: "primary", type: "submit", disabled: !orc.session.CanMutate }, "Discover");
-    var form = h("form", { class: "stack", onsubmit: function (e) {
+    var button = h("button", { class: "primary", type: "submit" }, "Discover");
+    var form = h("form", { class: "stack", id: "discover-form", onsubmit: function (e) {
       e.preventDefault();
       out.textContent = "";
       var path = "/api/discover/" + encodeURIComponent(host.value.trim()) + "/" + encodeURIComponent(port.value.trim());
@@ -262,8 +270,7 @@
         if (ok) out.appendChild(h("p", {}, "Discovered. ", orc.link("/web/cluster/instance/" + encodeURIComponent(host.value.trim()) + "/" + encodeURIComponent(port.value.trim()), "Open its cluster")));
       });
     } }, h("label", {}, "Host"), host, h("label", {}, "Port"), port, h("p", {}, button));
-    orc.render(h("h1", {}, "Discover an instance"),
-      orc.session.CanMutate ? null : h("p", { class: "muted" }, "Read-only access: discovery is not available."), form, out);
+    orc.render(h("h1", {}, "Discover an instance"), form, out);
   };
 
   // ---- status --------------------------------------------------------------

@@ -4,16 +4,17 @@
 "use strict";
 (function () {
   var orc = window.orc, h = orc.h;
-  var REFRESH_MS = 15000;
+  var MAX_PROBLEMS = 10; // listed in the sidebar; the Problems page has them all
 
   // clusterPage draws /web/cluster/:name, /alias/:alias, /instance/:host/:port.
   orc.pages.cluster = function (rest) {
     var api;
     if (rest[0] === "alias") api = "/api/cluster/alias/" + encodeURIComponent(rest[1]);
-    else if (rest[0] === "instance") api = "/api/cluster/instance/" + encodeURIComponent(rest[1]) + "/" + rest[2];
+    else if (rest[0] === "instance") api = "/api/cluster/instance/" + encodeURIComponent(rest[1]) + "/" + encodeURIComponent(rest[2] || "");
     else api = "/api/cluster/" + encodeURIComponent(rest[0]);
     var view = {
       api: api,
+      byAlias: rest[0] === "alias",
       detail: localStorage.getItem("orc-detail") || "",
       compact: localStorage.getItem("orc-compact"),
       instances: [],
@@ -23,7 +24,7 @@
     load(view).then(function () {
       setInterval(function () {
         if (!view.drag && document.getElementById("modal-backdrop").hidden) load(view);
-      }, REFRESH_MS);
+      }, orc.refreshMs(15));
     });
     orc.topology = view; // for the instance panel's refresh
     view.reload = function () { return load(view); };
@@ -99,9 +100,10 @@
       h("div", {}, "master: ", master ? orc.keyStr(master.Key) : "—"),
       h("div", {}, "data centers: ", dcs.join(", ") || "—"),
       h("h3", {}, "Problems"),
-      problems.length ? h("ul", {}, problems.map(function (i) {
+      problems.length ? h("ul", { class: "problems" }, problems.slice(0, MAX_PROBLEMS).map(function (i) {
         return h("li", {}, orc.keyStr(i.Key) + ": ", i.Problems.map(function (p) { return h("span", { class: "badge bad" }, p); }));
-      })) : h("p", { class: "muted" }, "none"),
+      }), problems.length > MAX_PROBLEMS ? h("li", { class: "muted" }, "… and " + (problems.length - MAX_PROBLEMS) + " more (see Problems)") : null) :
+        h("p", { class: "muted" }, "none"),
       h("div", { id: "cluster-analysis" }),
       h("div", { id: "cluster-recoveries" }),
       h("h3", {}, "Legend"),
@@ -131,7 +133,13 @@
   function setAlias(view, first) {
     orc.form("Set cluster alias", [{ name: "alias", label: "Alias", value: first.ClusterAlias }], "Set alias").then(function (v) {
       if (!v || !v.alias) return;
-      orc.run("set-cluster-alias", "/api/set-cluster-alias/" + encodeURIComponent(first.ClusterName) + "?alias=" + encodeURIComponent(v.alias)).then(view.reload);
+      orc.run("set-cluster-alias", "/api/set-cluster-alias/" + encodeURIComponent(first.ClusterName) + "?alias=" + encodeURIComponent(v.alias)).then(function (ok) {
+        if (ok && view.byAlias) { // the old alias names nothing now: follow the new one
+          view.api = "/api/cluster/alias/" + encodeURIComponent(v.alias);
+          history.replaceState(null, "", orc.url("/web/cluster/alias/" + encodeURIComponent(v.alias)) + location.search);
+        }
+        return view.reload();
+      });
     });
   }
 

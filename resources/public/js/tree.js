@@ -56,7 +56,7 @@
   tree.metrics = function (opts) {
     var lines = opts.compact ? 1 : 5 + (opts.detail ? 1 : 0);
     var h = opts.compact ? 24 : 10 + lines * 14;
-    return { w: opts.compact ? 210 : 260, h: h, gapX: 60, rowH: h + (opts.compact ? 16 : 20), pad: 16 };
+    return { w: opts.compact ? 240 : 260, h: h, gapX: 60, rowH: h + (opts.compact ? 16 : 20), pad: 16 };
   };
 
   // layout sets x, y on each node and returns the canvas size.
@@ -117,6 +117,34 @@
     return t;
   };
 
+  // compactStatus is the right-hand part of a compact box: lag (or what
+  // stops it from being known) and a mark: ✓ healthy, ! lag or problems,
+  // ✕ not replicating or unreachable.
+  tree.compactStatus = function (i) {
+    var st = tree.state(i), l = i.ReplicationLagSeconds, text;
+    if (st === "invalid") text = "unreachable";
+    else if (st === "broken") text = "stopped";
+    else if (!tree.isReplica(i)) text = "master";
+    else text = l && l.Valid ? "lag " + l.Int64 + "s" : "lag ?";
+    var mark = st === "invalid" || st === "broken" ? "✕" : (st === "lag" || (i.Problems || []).length ? "!" : "✓");
+    return text + " " + mark;
+  };
+
+  // tooltip is what a box hides: everything the full box shows, and more.
+  tree.tooltip = function (i, n) {
+    var tags = tree.tags(i, n).map(function (t) { return t[0]; });
+    return [
+      i.InstanceAlias ? i.InstanceAlias + " (" + n.key + ")" : n.key,
+      [i.Version, i.Binlog_format, i.ReadOnly ? "read_only" : "writable"].filter(Boolean).join(" · "),
+      tree.statusText(i),
+      (i.DataCenter ? "dc " + i.DataCenter : "no dc") + " · promotion " + (i.PromotionRule || "neutral"),
+      tree.detailText(i, "binlog"),
+      i.UsingMariaDBGTID || i.UsingOracleGTID ? tree.detailText(i, "gtid") : "",
+      tags.length ? tags.join(" ") : "",
+      (i.Problems || []).length ? "problems: " + i.Problems.join(", ") : "",
+    ].filter(Boolean).join("\n");
+  };
+
   // shortVersion keeps the number and the MariaDB mark: "10.11.6 MariaDB".
   tree.shortVersion = function (v) {
     var parts = String(v || "").split("-");
@@ -128,15 +156,17 @@
   // box draws one instance node.
   tree.box = function (n, opts, m) {
     var i = n.inst, svg = orc.svg;
-    var cls = "inst " + tree.state(i) + (i.IsDowntimed ? " downtimed" : "");
+    var cls = "inst " + tree.state(i) + (i.IsDowntimed ? " downtimed" : "") + ((i.Problems || []).length ? " has-problems" : "");
     var g = svg("g", { class: cls, "data-key": n.key, transform: "translate(" + n.x + "," + n.y + ")" });
     g.appendChild(svg("rect", { class: "box", width: m.w, height: m.h, rx: 6 }));
     var title = i.InstanceAlias ? i.InstanceAlias + " (" + n.key + ")" : n.key;
-    var tip = [n.key, i.Version, tree.statusText(i)].concat(i.Problems || []).join("\n");
-    g.appendChild(svg("title", {}, tip));
+    g.appendChild(svg("title", {}, tree.tooltip(i, n)));
     if (opts.compact) {
-      g.appendChild(svg("text", { class: "title", x: 8, y: 16 }, clip(title, 24)));
-      g.appendChild(svg("text", { x: m.w - 8, y: 16, "text-anchor": "end" }, tree.state(i) === "ok" ? "✓" : "!"));
+      // a bar in the state's colour, red when the instance has problems
+      g.appendChild(svg("rect", { class: "bar", x: 0, y: 0, width: 5, height: m.h, rx: 2 }));
+      g.appendChild(svg("text", { class: "title", x: 10, y: 16 }, clip(title, 22)));
+      var room = n.children.length && opts.handles ? 12 : 8; // clear of the ● handle
+      g.appendChild(svg("text", { class: "status", x: m.w - room, y: 16, "text-anchor": "end" }, tree.compactStatus(i)));
     } else {
       var lines = [
         ["title", clip(title, 34)],
@@ -151,7 +181,7 @@
       });
       var tx = m.w - 6;
       tree.tags(i, n).reverse().forEach(function (t) {
-        var w = t[0].length * 6 + 6;
+        var w = Math.ceil(t[0].length * 6.6) + 6; // 9px bold capitals
         tx -= w + 2;
         var tg = svg("g", { class: "tag", transform: "translate(" + tx + ",4)" });
         tg.appendChild(svg("rect", { width: w, height: 12, fill: t[1] }));
@@ -183,7 +213,7 @@
       }
       if (n.comaster && k < n.comaster && t.nodes[n.comaster]) {
         var o = t.nodes[n.comaster], a = n.y < o.y ? n : o, b = a === n ? o : n;
-        links.appendChild(svg("path", { class: "link comaster", d: "M" + (a.x + 20) + "," + (a.y + m.h) + " L" + (b.x + 20) + "," + b.y }));
+        links.appendChild(svg("path", { class: "link comaster", "data-from": a.key, "data-to": b.key, d: "M" + (a.x + 20) + "," + (a.y + m.h) + " L" + (b.x + 20) + "," + b.y }));
       }
       boxes.appendChild(tree.box(n, opts, m));
     });
