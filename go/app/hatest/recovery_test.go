@@ -35,11 +35,15 @@ func TestLiveCLIRecoveryOutlivesTakeover(t *testing.T) {
 	t.Cleanup(func() { _ = os.WriteFile(release, nil, 0o600) }) // lets an orphaned hook end
 	leader := c.WaitLeader(20*time.Second, nil)
 	master := c.SB.Addr(c.SB.MasterPort)
-	c.Eventually(30*time.Second, "master discovered", func() bool {
+	c.Eventually(30*time.Second, "the topology discovered, the master heading its cluster", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		out, _, err := c.CLI(ctx, "-c", "clusters")
-		return err == nil && strings.TrimSpace(out) != ""
+		out, _, err := c.CLI(ctx, "-c", "which-cluster-master", "-i", master)
+		if err != nil || strings.TrimSpace(out) != master {
+			return false
+		}
+		out, _, err = c.CLI(ctx, "-c", "which-cluster-instances", "-i", master)
+		return err == nil && len(strings.Fields(out)) == 4
 	})
 
 	cli := exec.Command(binary, "--config", c.Nodes[0].Config, "-c", "force-master-failover", "-i", master)
