@@ -46,6 +46,7 @@ func TestRegroupReplicasGTID(t *testing.T) {
 	f.requireFlows(t, f.r2)
 	f.requireAudit(t, f.master, "regroup-replicas", "lost: 0, moved: 1")
 	f.requireAudit(t, f.r2, "move-below-gtid", "via GTID")
+	f.requireFlows(t) // a row written on the master reaches every replica
 }
 
 func TestRegroupReplicasBinlogPositions(t *testing.T) {
@@ -62,6 +63,7 @@ func TestRegroupReplicasBinlogPositions(t *testing.T) {
 	f.requireFlows(t, f.r2)
 	_, err = f.op.RegroupReplicasGTID(ctx, f.r1)
 	require.ErrorIs(t, err, inst.ErrRefused, "no replica of replica1 uses GTID")
+	f.requireFlows(t) // a row written on the master reaches every replica
 }
 
 func TestTakeMasterBinlogPositions(t *testing.T) {
@@ -74,6 +76,7 @@ func TestTakeMasterBinlogPositions(t *testing.T) {
 	require.Equal(t, f.r3.Port, f.masterPort(t, f.r1))
 	f.requireFlows(t, f.r1)
 	f.requireFlows(t, f.r3)
+	f.requireFlows(t) // a row written on the master reaches every replica
 }
 
 func TestMakeCoMaster(t *testing.T) {
@@ -341,6 +344,7 @@ func TestMultiReplicaMovesBinlogPositions(t *testing.T) {
 	require.NoError(t, err)
 	binlog(f.r2, f.r1)
 	f.requireAudit(t, f.r2, "repoint", "")
+	f.requireFlows(t) // a row written on the master reaches every replica
 }
 
 // TestReplicationControlBinlogPositions: the replication-control

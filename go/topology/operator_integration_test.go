@@ -76,16 +76,29 @@ func (f *fixture) masterPort(t *testing.T, k inst.InstanceKey) int {
 	return st.MasterKey.Port
 }
 
-// requireFlows writes a row on the master and waits for it on k.
-func (f *fixture) requireFlows(t *testing.T, k inst.InstanceKey) {
+// requireFlows writes a row on the master and waits for it on each of
+// keys — on every replica of the sandbox when none is named, each of them
+// then also checked to replicate (both threads running).
+func (f *fixture) requireFlows(t *testing.T, keys ...inst.InstanceKey) {
 	t.Helper()
+	all := len(keys) == 0
+	if all {
+		keys = []inst.InstanceKey{f.r1, f.r2, f.r3}
+	}
 	marker := strconv.FormatInt(time.Now().UnixNano(), 10)
 	_, err := f.sb.SQL(f.master.Port, "CREATE DATABASE IF NOT EXISTS optest; CREATE TABLE IF NOT EXISTS optest.t (v VARCHAR(40) PRIMARY KEY); INSERT INTO optest.t VALUES ('"+marker+"')")
 	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		out, err := f.sb.SQL(k.Port, "SELECT COUNT(*) FROM optest.t WHERE v='"+marker+"'")
-		return err == nil && strings.TrimSpace(out) == "1"
-	}, 20*time.Second, 100*time.Millisecond, "row written on master reaches %s", k)
+	for _, k := range keys {
+		require.Eventually(t, func() bool {
+			out, err := f.sb.SQL(k.Port, "SELECT COUNT(*) FROM optest.t WHERE v='"+marker+"'")
+			return err == nil && strings.TrimSpace(out) == "1"
+		}, 20*time.Second, 100*time.Millisecond, "row written on master reaches %s", k)
+		if all {
+			st, err := f.op.in.ReplicationStatus(context.Background(), k)
+			require.NoError(t, err)
+			require.True(t, st.IOThread == inst.ThreadStateRunning && st.SQLThread == inst.ThreadStateRunning, "%s replicates", k)
+		}
+	}
 }
 
 func (f *fixture) disableGTID(t *testing.T, keys ...inst.InstanceKey) {
@@ -113,6 +126,7 @@ func TestRelocateBelowMaster(t *testing.T) {
 	require.Equal(t, "relocate", audit[0].AuditType)
 	require.Contains(t, audit[0].Message, "by move-below-gtid")
 	require.Equal(t, "move-below-gtid", audit[1].AuditType)
+	f.requireFlows(t) // a row written on the master reaches every replica
 }
 
 // TestRelocateBinlogPositions: replicas by binlog coordinates stay so
@@ -142,6 +156,7 @@ func TestRelocateBinlogPositions(t *testing.T) {
 	require.True(t, i.UsingGTID())
 	f.requireFlows(t, f.r3)
 	f.requireAudit(t, f.r3, "relocate", "by move-below-gtid")
+	f.requireFlows(t) // a row written on the master reaches every replica
 }
 
 func TestMovesGTID(t *testing.T) {
@@ -155,6 +170,7 @@ func TestMovesGTID(t *testing.T) {
 	require.Equal(t, f.r2, i.MasterKey)
 	require.Equal(t, f.r2.Port, f.masterPort(t, f.r3))
 	f.requireFlows(t, f.r3)
+	f.requireFlows(t) // a row written on the master reaches every replica
 }
 
 func TestMovesBinlogPositions(t *testing.T) {
@@ -171,6 +187,7 @@ func TestMovesBinlogPositions(t *testing.T) {
 	require.Equal(t, f.r2, i.MasterKey)
 	require.False(t, i.UsingGTID())
 	f.requireFlows(t, f.r3)
+	f.requireFlows(t) // a row written on the master reaches every replica
 }
 
 func TestTakeMaster(t *testing.T) {
@@ -181,6 +198,7 @@ func TestTakeMaster(t *testing.T) {
 	require.Equal(t, f.master, i.MasterKey)
 	require.Equal(t, f.r3.Port, f.masterPort(t, f.r1))
 	f.requireFlows(t, f.r1)
+	f.requireFlows(t) // a row written on the master reaches every replica
 }
 
 func TestRefusals(t *testing.T) {
