@@ -35,6 +35,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, nodes int, tweak func(map[string]any)) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nodes, tweak, nil)
+}
+
+// newFixtureWith is newFixture with prepare applied to the cluster before
+// its nodes start (service.NewWith).
+func newFixtureWith(t *testing.T, nodes int, tweak func(map[string]any), prepare func(testing.TB, *service.Cluster)) *fixture {
+	t.Helper()
 	sb := sandbox.Current()
 	require.NotNil(t, sb)
 	require.NoError(t, sb.Reset(context.Background()))
@@ -45,12 +52,12 @@ func newFixture(t *testing.T, nodes int, tweak func(map[string]any)) *fixture {
 		}
 		require.NoError(t, sb.Reset(context.Background()))
 	})
-	c := service.New(t, binary, nodes, func(cfg map[string]any) {
+	c := service.NewWith(t, binary, nodes, func(cfg map[string]any) {
 		recoveryConfig(cfg)
 		if tweak != nil {
 			tweak(cfg)
 		}
-	})
+	}, prepare)
 	f := &fixture{Cluster: c, sb: sb}
 	f.WaitLeader(20*time.Second, nil)
 	f.waitDiscovered()

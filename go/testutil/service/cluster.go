@@ -56,6 +56,13 @@ func Bare(t testing.TB, binary string) *Cluster {
 // process is killed at cleanup.
 func New(t testing.TB, binary string, n int, tweak func(map[string]any)) *Cluster {
 	t.Helper()
+	return NewWith(t, binary, n, tweak, nil)
+}
+
+// NewWith is New with prepare called on the cluster after its configs are
+// written and before its nodes start (e.g. RunAsNobody).
+func NewWith(t testing.TB, binary string, n int, tweak func(map[string]any), prepare func(testing.TB, *Cluster)) *Cluster {
+	t.Helper()
 	sb := sandbox.Current()
 	require.NotNil(t, sb, "no sandbox")
 	dir := t.TempDir() // before Bare: removed after the nodes are killed and their logs shown
@@ -73,6 +80,9 @@ func New(t testing.TB, binary string, n int, tweak func(map[string]any)) *Cluste
 		}
 		WriteJSON(t, nd.Config, cfg)
 		c.Nodes = append(c.Nodes, nd)
+	}
+	if prepare != nil {
+		prepare(t, c)
 	}
 	for _, nd := range c.Nodes {
 		c.Start(nd)
@@ -111,6 +121,9 @@ func (c *Cluster) Start(nd *Node) {
 	require.NoError(c.T, err)
 	cmd := exec.Command(c.Binary, "--config", nd.Config, "--verbose", "http")
 	cmd.Stdout, cmd.Stderr = f, f
+	if nd.RunAs != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: nd.RunAs}
+	}
 	require.NoError(c.T, cmd.Start())
 	nd.cmd, nd.exited, nd.err, nd.Token = cmd, make(chan struct{}), nil, ""
 	go func(done chan struct{}) {

@@ -28,6 +28,9 @@ type Node struct {
 	Config string // path of its JSON config
 	Log    string // path of its stdout+stderr
 	Token  string // its election token, read from /api/health by WaitUp
+	// RunAs, when set, is the user and group the process runs as (see
+	// RunAsNobody); nil: this process's.
+	RunAs  *syscall.Credential
 	cmd    *exec.Cmd
 	exited chan struct{}
 	err    error // the process's exit, once exited is closed
@@ -122,4 +125,31 @@ func (nd *Node) Wait() error {
 func (nd *Node) LogText() string {
 	b, _ := os.ReadFile(nd.Log)
 	return string(b)
+}
+
+// Nobody is the credential of the unprivileged user nobody (uid 65534).
+var Nobody = &syscall.Credential{Uid: 65534, Gid: 65534}
+
+// RunAsNobody makes the cluster's nodes run as nobody, whose traffic a
+// test can then single out (iptables -m owner --uid-owner 65534): the
+// binary and every node's files are copied or written where nobody can
+// read them. Call it before starting the nodes (NewWith's prepare).
+func RunAsNobody(t testing.TB, c *Cluster) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "orchestrator-nobody-*")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
+	b, err := os.ReadFile(c.Binary)
+	require.NoError(t, err)
+	bin := filepath.Join(dir, "orchestrator")
+	require.NoError(t, os.WriteFile(bin, b, 0o755))
+	c.Binary = bin
+	for _, nd := range c.Nodes {
+		cfg, err := os.ReadFile(nd.Config)
+		require.NoError(t, err)
+		nd.Config = filepath.Join(dir, nd.Name+".conf.json")
+		require.NoError(t, os.WriteFile(nd.Config, cfg, 0o644)) // sandbox passwords only
+		nd.RunAs = Nobody
+	}
 }
