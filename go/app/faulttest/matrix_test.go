@@ -142,6 +142,11 @@ func TestFaultsDuringRefactoringMatrix(t *testing.T) {
 			h.unlock()
 			h.node.Signal(f.T, syscall.SIGCONT)
 		}},
+		{name: "leader node kill -9", onLeader: true, fault: func(f *fixture, h *heldMove) {
+			h.node.Kill9(f.T)
+			f.WaitLeader(service.Expire+5*time.Second, h.node)
+			h.unlock()
+		}},
 		{name: "backend kill -9", fault: func(f *fixture, h *heldMove) {
 			f.kill9(f.sb.BackendPort)
 			h.unlock()
