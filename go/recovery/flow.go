@@ -213,10 +213,18 @@ func (rc *Recoverer) run(ctx context.Context, r *TopologyRecovery, req Request, 
 	case KindIntermediateMaster:
 		return rc.recoverIntermediateMaster(ctx, r, req)
 	case KindCoMaster:
-		if req.Candidate == (inst.InstanceKey{}) && rc.d.Config.CoMasterRecoveryMustPromoteOtherCoMaster {
-			req.Candidate = r.AnalysisEntry.AnalyzedInstanceMasterKey
-			rc.decide(ctx, r, "co-master: the surviving co-master %s must be promoted (CoMasterRecoveryMustPromoteOtherCoMaster)", req.Candidate)
+		otherKey := r.AnalysisEntry.AnalyzedInstanceMasterKey
+		other, err := rc.d.Reader.Instance(ctx, otherKey)
+		if err != nil {
+			other = nil
 		}
+		cand, why, err := coMasterSuccessor(other, otherKey, req.Candidate, rc.d.Config.CoMasterRecoveryMustPromoteOtherCoMaster)
+		if err != nil {
+			rc.decide(ctx, r, "no replica promoted: %v", err)
+			return err
+		}
+		rc.decide(ctx, r, "%s", why)
+		req.Candidate = cand
 	}
 	_, err := rc.recoverDeadMaster(ctx, r, req)
 	return err
