@@ -34,12 +34,9 @@ func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery,
 	notDrained := map[inst.InstanceKey]string{}
 	drained := map[inst.InstanceKey]bool{}
 	if !req.DryRun {
-		timeout := rc.drainTimeout()
-		if rc.d.Config.DelayMasterPromotionIfSQLThreadNotUpToDate {
-			timeout *= 6
-		}
-		rc.step(ctx, r, "stopping replication on %d replicas, letting each apply its relay log (up to %s)", len(replicas), timeout)
-		drained, notDrained = rc.stopNicely(ctx, r, replicas, timeout)
+		plan := rc.drainPlanFor(req)
+		rc.step(ctx, r, "stopping replication on %d replicas, %s", len(replicas), plan)
+		drained, notDrained = rc.drainAll(ctx, r, replicas, plan)
 		keys := make([]inst.InstanceKey, 0, len(replicas))
 		for _, x := range replicas {
 			keys = append(keys, x.Key)
@@ -51,7 +48,7 @@ func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery,
 		}
 	}
 	o := rc.candidateOptions()
-	o.ExplicitCandidate, o.NotDrained = req.Candidate, notDrained
+	o.ExplicitCandidate, o.NotDrained, o.FailIfNotDrained = req.Candidate, notDrained, rc.d.Config.FailMasterPromotionIfSQLThreadNotUpToDate
 	choice, err := ChooseCandidate(failed, replicas, o)
 	for _, line := range choice.Explanation {
 		rc.decide(ctx, r, "%s", line)
