@@ -160,7 +160,7 @@ var keyGroups = []keyGroup{
 		{"PromotionIgnoreHostnameFilters", "Regular expressions: matching servers are never promoted."},
 		{"ProcessesShellCommand", "Shell that runs hook commands (`bash -c '<hook>'`)."},
 		{"HookTimeoutSeconds", "Timeout of each hook command (this project's key)."},
-		{"OnFailureDetectionProcesses", "Hooks run when a failure that can be recovered is detected (placeholders such as `{failureType}`, `{failedHost}`; see the recovery documentation)."},
+		{"OnFailureDetectionProcesses", "Hooks run once per detected failure (any analysis code with a problem, once per `FailureDetectionPeriodBlockMinutes`; placeholders such as `{failureType}`, `{failedHost}`; see the recovery documentation). A failing hook aborts that recovery attempt; the next check recovers."},
 		{"PreGracefulTakeoverProcesses", "Hooks run before a graceful master takeover; a failing hook aborts it."},
 		{"PreFailoverProcesses", "Hooks run before a recovery acts; a failing hook aborts the recovery."},
 		{"PostFailoverProcesses", "Hooks run after any successful recovery."},

@@ -71,7 +71,7 @@ func (rc *Recoverer) confirm(ctx context.Context, req Request) (analysis.Replica
 		keys = append(keys, r.Key)
 	}
 	rc.probeAll(ctx, keys)
-	entries, err := rc.Analyze(ctx, failed.ClusterName, true)
+	entries, whyNone, err := rc.analyzeWhy(ctx, failed.ClusterName, true)
 	if err != nil {
 		return analysis.ReplicationAnalysis{}, err
 	}
@@ -87,7 +87,7 @@ func (rc *Recoverer) confirm(ctx context.Context, req Request) (analysis.Replica
 		e.CommandHint = req.Hint
 		return e, nil
 	}
-	return analysis.ReplicationAnalysis{}, fmt.Errorf("%w: %s has no analysis entry (under maintenance?)", ErrNotAttempted, req.Key)
+	return analysis.ReplicationAnalysis{}, fmt.Errorf("%w: %s has no analysis entry: %s", ErrNotAttempted, req.Key, whyNone(req.Key))
 }
 
 // kindOf maps an analysis code to the recovery that handles it.

@@ -43,6 +43,7 @@ type Recoverer struct {
 	d       Deps
 	stalls  *stallTracker
 	trigger *pendingChecks // clusters to check now
+	gate    *entryGate     // per analysed instance: work running, refusals held
 	mu      sync.Mutex
 	busy    map[string]bool // clusters with a recovery running in this process
 	// unresolved: outcomes not yet written (backend down when the recovery
@@ -54,7 +55,7 @@ type Recoverer struct {
 
 // New builds a Recoverer.
 func New(d Deps) *Recoverer {
-	return &Recoverer{d: d, stalls: newStallTracker(), trigger: newPendingChecks(), busy: map[string]bool{},
+	return &Recoverer{d: d, stalls: newStallTracker(), trigger: newPendingChecks(), gate: newEntryGate(), busy: map[string]bool{},
 		unresolved: map[string]backend.RecoveryRow{}}
 }
 
