@@ -159,7 +159,7 @@ var keyGroups = []keyGroup{
 		{"RecoverIntermediateMasterClusterFilters", "The same for dead intermediate masters."},
 		{"PromotionIgnoreHostnameFilters", "Regular expressions: matching servers are never promoted."},
 		{"ProcessesShellCommand", "Shell that runs hook commands (`bash -c '<hook>'`)."},
-		{"HookTimeoutSeconds", "Timeout of each hook command (this project's key)."},
+		{"HookTimeoutSeconds", "Timeout of each hook command; a hook still running then is killed with the processes it started, and recorded as timed out (this project's key)."},
 		{"OnFailureDetectionProcesses", "Hooks run once per detected failure (any analysis code with a problem, once per `FailureDetectionPeriodBlockMinutes`; placeholders such as `{failureType}`, `{failedHost}`; see the recovery documentation). A failing hook aborts that recovery attempt; the next check recovers."},
 		{"PreGracefulTakeoverProcesses", "Hooks run before a graceful master takeover; a failing hook aborts it."},
 		{"PreFailoverProcesses", "Hooks run before a recovery acts; a failing hook aborts the recovery."},
