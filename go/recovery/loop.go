@@ -18,7 +18,6 @@ import (
 const (
 	recoveryPoll    = time.Second      // full analysis of every cluster
 	maintenancePoll = 5 * time.Second  // expire periods, revisit failed masters
-	emergentBudget  = 3 * time.Second  // bounds the re-probes of one check
 	detectionPeriod = 60 * time.Minute // default FailureDetectionPeriodBlockMinutes
 )
 
@@ -134,7 +133,7 @@ func (rc *Recoverer) check(ctx context.Context, cluster string, record *analysis
 		return
 	}
 	t.lap("analysis")
-	if rc.emergent(ctx, entries) {
+	if rc.emergent(ctx, entries, leader) {
 		t.lap("re-probes")
 		if entries, err = rc.Analyze(ctx, cluster, true); err != nil {
 			return
@@ -182,33 +181,6 @@ func (rc *Recoverer) check(ctx context.Context, cluster string, record *analysis
 		cluster = "every cluster"
 	}
 	log.Debugf("check of %s: %d problems %v; took %s", cluster, len(problems), problems[:min(len(problems), 5)], t)
-}
-
-// emergent re-probes what an entry's code says would confirm it sooner;
-// it reports whether it probed anything.
-func (rc *Recoverer) emergent(ctx context.Context, entries []analysis.ReplicationAnalysis) bool {
-	var keys []inst.InstanceKey
-	for _, e := range entries {
-		info, _ := analysis.Info(e.Analysis)
-		switch info.Emergent {
-		case analysis.EmergentReprobeAll:
-			keys = append(append(keys, e.AnalyzedInstanceKey), e.Replicas...)
-		case analysis.EmergentReprobeMaster:
-			keys = append(keys, e.AnalyzedInstanceKey)
-		case analysis.EmergentReprobeUpstream:
-			keys = append(keys, e.AnalyzedInstanceMasterKey)
-		}
-		if info.Actionable && kindOf(e.Analysis) != "" {
-			keys = append(keys, e.Replicas...)
-		}
-	}
-	if len(keys) == 0 {
-		return false
-	}
-	c, cancel := context.WithTimeout(ctx, emergentBudget)
-	defer cancel()
-	rc.probeAll(c, uniqueKeys(keys))
-	return true
 }
 
 func uniqueKeys(keys []inst.InstanceKey) []inst.InstanceKey {
