@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"orchestrator/go/analysis"
-	"orchestrator/go/backend"
 	"orchestrator/go/inst"
 )
 
@@ -172,6 +171,7 @@ func (rc *Recoverer) recoverFenced(ctx context.Context, req Request, leader Fenc
 	rc.decide(ctx, r, "%s on %s (cluster %s): %s", e.Analysis, req.Key, e.ClusterDetails.ClusterName, strings.Join(e.Explanation, "; "))
 	err = rc.run(ctx, r, req, kind)
 	r.addError(err)
+	rc.endSuccessorDowntime(ctx, r)
 	r.IsActive = true
 	rc.resolve(ctx, r)
 	rc.postHooks(ctx, r, req)
@@ -263,21 +263,3 @@ func (rc *Recoverer) postHooks(ctx context.Context, r *TopologyRecovery, req Req
 
 // IsNotAttempted reports errors that mean "nothing to recover".
 func IsNotAttempted(err error) bool { return errors.Is(err, ErrNotAttempted) }
-
-// downtimeLost downtimes the failed master and the lost replicas.
-func (rc *Recoverer) downtimeLost(ctx context.Context, r *TopologyRecovery, keys []inst.InstanceKey) {
-	minutes := rc.d.Config.MasterFailoverLostInstancesDowntimeMinutes
-	if minutes == 0 {
-		return
-	}
-	now := time.Now()
-	for _, k := range keys {
-		err := rc.d.Store.BeginDowntime(ctx, backend.Downtime{Key: k, Owner: "orchestrator", Reason: reasonLostRecovery,
-			BeginsAt: now, EndsAt: now.Add(time.Duration(minutes) * time.Minute)})
-		if err != nil {
-			r.addError(err)
-			continue
-		}
-		rc.step(ctx, r, "downtimed %s for %d minutes (%s)", k, minutes, reasonLostRecovery)
-	}
-}

@@ -85,6 +85,7 @@ func (rc *Recoverer) GracefulMasterTakeover(ctx context.Context, hint string, de
 	}
 	err = rc.takeover(ctx, r, m, succ, replicas, auto)
 	r.addError(err)
+	rc.endSuccessorDowntime(ctx, r)
 	rc.resolve(ctx, r)
 	if r.Id != 0 {
 		// A planned takeover must never block a later real failover.
