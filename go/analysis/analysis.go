@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 
@@ -96,20 +97,42 @@ func Analyze(s Snapshot, o Options) []ReplicationAnalysis {
 	ignore := compileAll(o.RecoveryIgnoreHostnameFilters)
 	var out []ReplicationAnalysis
 	for _, m := range s.Instances {
-		if s.inMaintenance(m) || (o.ClusterName != "" && m.ClusterName != o.ClusterName) {
-			continue
-		}
-		f := newFacts(s, o, m, byMaster[m.Key])
-		if o.ReduceReplicationAnalysisCount && !f.worthAnalysing() {
-			continue
-		}
-		a := newEntry(f, s, o, clusters[m.ClusterName])
-		if keep(&a, f, o, ignore) {
+		if a, why := analyzeOne(s, o, m, byMaster[m.Key], clusters, ignore); why == "" {
 			out = append(out, a)
 		}
 	}
 	sortEntries(out)
 	return out
+}
+
+// WhyNoEntry says in plain words why Analyze gives key no entry under o:
+// maintenance, another cluster, RecoveryIgnoreHostnameFilters, nothing to
+// analyse, no problem, downtime. It is "" when key has an entry.
+func WhyNoEntry(s Snapshot, o Options, key inst.InstanceKey) string {
+	for _, m := range s.Instances {
+		if m.Key == key {
+			byMaster := replicasByMaster(s.Instances)
+			_, why := analyzeOne(s, o, m, byMaster[m.Key], clusterInfos(s, o), compileAll(o.RecoveryIgnoreHostnameFilters))
+			return why
+		}
+	}
+	return fmt.Sprintf("%s is not among the instances read for the analysis", key)
+}
+
+// analyzeOne is the entry of m, or why it has none.
+func analyzeOne(s Snapshot, o Options, m *inst.Instance, replicas []*inst.Instance, clusters map[string]ClusterInfo, ignore []*regexp.Regexp) (ReplicationAnalysis, string) {
+	switch {
+	case s.inMaintenance(m):
+		return ReplicationAnalysis{}, "it is under maintenance: instances under a maintenance lock are left out of the analysis"
+	case o.ClusterName != "" && m.ClusterName != o.ClusterName:
+		return ReplicationAnalysis{}, fmt.Sprintf("it belongs to cluster %s, not to the analysed %s", m.ClusterName, o.ClusterName)
+	}
+	f := newFacts(s, o, m, replicas)
+	if o.ReduceReplicationAnalysisCount && !f.worthAnalysing() {
+		return ReplicationAnalysis{}, "nothing to analyse: it is reachable, replicates normally and has no replicas (ReduceReplicationAnalysisCount)"
+	}
+	a := newEntry(f, s, o, clusters[m.ClusterName])
+	return a, exclusion(&a, f, o, ignore)
 }
 
 // newEntry fills the entry's fields, code, warnings and explanation.
@@ -144,14 +167,15 @@ func actionable(c Code, o Options) bool {
 	return c.Actionable()
 }
 
-// keep applies the filtering of §4.7 and sets the downtime flags.
-func keep(a *ReplicationAnalysis, f *facts, o Options, ignore []*regexp.Regexp) bool {
+// exclusion applies the filtering of §4.7 and sets the downtime flags; it
+// says why the entry is left out ("" when it is kept).
+func exclusion(a *ReplicationAnalysis, f *facts, o Options, ignore []*regexp.Regexp) string {
 	if a.Analysis == NoProblem && len(a.StructureAnalysis) == 0 && !o.IncludeNoProblem {
-		return false
+		return "no problem found"
 	}
 	for _, re := range ignore {
 		if re.MatchString(a.AnalyzedInstanceKey.Hostname) {
-			return false
+			return fmt.Sprintf("its hostname matches RecoveryIgnoreHostnameFilters %q: it is neither analysed for recovery nor recovered", re.String())
 		}
 	}
 	if a.IsDowntimed {
@@ -161,7 +185,24 @@ func keep(a *ReplicationAnalysis, f *facts, o Options, ignore []*regexp.Regexp) 
 		a.IsReplicasDowntimed = true
 		a.SkippableDueToDowntime = true
 	}
-	return !a.SkippableDueToDowntime || o.IncludeDowntimed
+	if a.SkippableDueToDowntime && !o.IncludeDowntimed {
+		return fmt.Sprintf("%s, but %s: hidden, and not recovered automatically", a.Analysis, DowntimeReason(*a))
+	}
+	return ""
+}
+
+// DowntimeReason says why an entry is SkippableDueToDowntime, in plain
+// words ("" when it is not).
+func DowntimeReason(a ReplicationAnalysis) string {
+	switch {
+	case a.IsDowntimed && a.DowntimeEndTimestamp != "":
+		return fmt.Sprintf("the instance is downtimed until %s", a.DowntimeEndTimestamp)
+	case a.IsDowntimed:
+		return "the instance is downtimed"
+	case a.IsReplicasDowntimed:
+		return fmt.Sprintf("all %d of its replicas are downtimed and %s is about its replicas", a.CountReplicas, a.Analysis)
+	}
+	return ""
 }
 
 func compileAll(patterns []string) []*regexp.Regexp {

@@ -18,6 +18,7 @@ type codeCase struct {
 	want      Code     // "" means: no entry for key
 	structure []Code   // checked when not nil
 	explain   []string // substrings of the explanation
+	whyNot    string   // with want "": a substring of WhyNoEntry
 }
 
 func (c codeCase) run(t *testing.T) {
@@ -34,6 +35,8 @@ func (c codeCase) run(t *testing.T) {
 	if c.want == "" {
 		_, ok := entryFor(out, c.key)
 		require.False(t, ok, "unexpected entry for %s: %v", c.key, codesOf(out))
+		require.Contains(t, WhyNoEntry(s, o, c.key), c.whyNot)
+		require.NotEmpty(t, WhyNoEntry(s, o, c.key))
 		return
 	}
 	a := mustEntry(t, out, c.key)

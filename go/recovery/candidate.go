@@ -14,6 +14,10 @@ import (
 // ErrNoCandidate: no replica may be promoted; the message says why.
 var ErrNoCandidate = errors.New("no candidate")
 
+// ErrNotDrained: with FailMasterPromotionIfSQLThreadNotUpToDate, the
+// replica the choice would promote has not applied its relay log.
+var ErrNotDrained = fmt.Errorf("%w: FailMasterPromotionIfSQLThreadNotUpToDate", ErrNoCandidate)
+
 // Veto rules: why a replica may not be promoted.
 const (
 	VetoMustNot         = "must_not"
@@ -24,6 +28,7 @@ const (
 	VetoCrossRegion     = "PreventCrossRegionMasterFailover"
 	VetoLag             = "FailMasterPromotionOnLagMinutes"
 	VetoNotDrained      = "relay-log-not-applied"
+	VetoDelayed         = "delayed"
 )
 
 const (
@@ -41,8 +46,12 @@ type CandidateOptions struct {
 	PreventCrossRegionMasterFailover     bool
 	FailMasterPromotionOnLagMinutes      uint
 	// NotDrained: replicas whose relay log could not be fully applied
-	// before the choice, with why; they are never promoted.
+	// before the choice, with why. They are never promoted: vetoed (the
+	// choice passes them over), or with FailIfNotDrained the choice fails
+	// when the replica it would promote is one of them.
 	NotDrained map[inst.InstanceKey]string
+	// FailIfNotDrained is FailMasterPromotionIfSQLThreadNotUpToDate.
+	FailIfNotDrained bool
 }
 
 // LostReplica is a replica that cannot be moved below the candidate.
@@ -95,19 +104,22 @@ type chooser struct {
 // replicas use GTID of one flavour: gtid_executed, or gtid_current_pos on
 // MariaDB; else executed coordinates of the failed master); on ties
 // log_slave_updates, lower major version, smaller binlog format (STATEMENT <
-// MIXED < ROW), same data center as the failed master, no errant GTID,
-// better promotion rule.
+// MIXED < ROW), same data center as the failed master, same region, no
+// errant GTID, better promotion rule.
 //
 // Never promoted (vetoed): must_not, hosts matching
-// PromotionIgnoreHostnameFilters, unreachable replicas, other data centers
-// or regions when PreventCross*MasterFailover, replicas lagging at least
-// FailMasterPromotionOnLagMinutes. The choice is the first replica that
-// qualifies (log_bin and log_slave_updates, not delayed, major version and
-// binlog format not above the most common among the replicas); failing
-// that, the first that is not delayed; failing that, any. Among replicas as
-// advanced as that one, a must or prefer replica is chosen instead when it
-// loses no more replicas and brings no errant GTID. An explicit candidate is
-// chosen unless vetoed.
+// PromotionIgnoreHostnameFilters, unreachable replicas, delayed replicas
+// (SQL_Delay > 0) unless named as the explicit candidate, replicas whose
+// relay log was not applied (NotDrained, unless FailIfNotDrained), other
+// data centers or regions when PreventCross*MasterFailover, replicas
+// lagging at least FailMasterPromotionOnLagMinutes. The choice is the
+// first replica that qualifies (log_bin and log_slave_updates, major
+// version and binlog format not above the most common among the replicas);
+// failing that, the first not vetoed. Among replicas as advanced as that
+// one, a must or prefer replica is chosen instead when it loses no more
+// replicas and brings no errant GTID. An explicit candidate is chosen
+// unless vetoed. With FailIfNotDrained, a chosen replica in NotDrained
+// fails the choice (ErrNotDrained) instead of being passed over.
 //
 // The others are Moved (at or behind the candidate) or Lost (ahead of it,
 // diverged from it, or unable to replicate from it), each with a reason.
@@ -125,6 +137,11 @@ func ChooseCandidate(failed *inst.Instance, replicas []*inst.Instance, o Candida
 	chosen, why, err := c.pick()
 	if err != nil {
 		return choice, err
+	}
+	if reason, ok := o.NotDrained[chosen.Key]; ok && o.FailIfNotDrained {
+		choice.Explanation = append(choice.Explanation, why...)
+		return choice, fmt.Errorf("%w is set and %s, the replica to promote, has not applied its relay log (%s): no replica promoted",
+			ErrNotDrained, chosen.Key, reason)
 	}
 	choice.Candidate = chosen.Instance
 	choice.Moved, choice.Lost = c.classify(chosen)
@@ -262,6 +279,9 @@ func (c *chooser) better(a, b *candidate) bool {
 	if sa, sb := a.DataCenter == c.failed.DataCenter, b.DataCenter == c.failed.DataCenter; sa != sb {
 		return sa
 	}
+	if sa, sb := a.Region == c.failed.Region, b.Region == c.failed.Region; sa != sb {
+		return sa
+	}
 	if (a.GtidErrant == "") != (b.GtidErrant == "") {
 		return a.GtidErrant == ""
 	}
@@ -299,7 +319,13 @@ var vetoChecks = []struct {
 		}
 		return ""
 	}},
-	{VetoNotDrained, func(c *chooser, r *candidate) string { return c.o.NotDrained[r.Key] }},
+	{VetoNotDrained, func(c *chooser, r *candidate) string {
+		return when(!c.o.FailIfNotDrained, c.o.NotDrained[r.Key])
+	}},
+	{VetoDelayed, func(c *chooser, r *candidate) string {
+		return when(r.SQLDelay > 0 && r.Key != c.o.ExplicitCandidate,
+			fmt.Sprintf("it is a delayed replica (SQL_Delay %ds): never promoted unless named explicitly (-d)", r.SQLDelay))
+	}},
 	{VetoUnreachable, func(_ *chooser, r *candidate) string {
 		return when(!r.IsLastCheckValid, "orchestrator cannot reach it (last check invalid)")
 	}},
@@ -347,7 +373,7 @@ func (c *chooser) qualifies(r *candidate) string {
 	case !r.LogReplicationUpdatesEnabled:
 		return "does not log replicated updates (log_slave_updates off)"
 	case r.SQLDelay > 0:
-		return fmt.Sprintf("is delayed (SQL_Delay %ds)", r.SQLDelay)
+		return fmt.Sprintf("is a delayed replica (SQL_Delay %ds)", r.SQLDelay)
 	case inst.MajorVersionLess(c.version, r.Version):
 		return fmt.Sprintf("runs %s, newer than most replicas' %s", r.Version, c.version)
 	case formatRank(r.Binlog_format) > formatRank(c.format) && formatRank(c.format) != formatRankUnknown:
@@ -356,15 +382,14 @@ func (c *chooser) qualifies(r *candidate) string {
 	return ""
 }
 
-// tiers: full candidates, then any not delayed, then anything not vetoed.
+// tiers: full candidates, then anything not vetoed.
 var tiers = []struct {
 	name string
 	ok   func(c *chooser, r *candidate) bool
 }{
 	{"", func(c *chooser, r *candidate) bool { return c.qualifies(r) == "" }},
-	{"no replica qualifies fully (log_bin, log_slave_updates, not delayed, common version and format); taking the best that is not delayed",
-		func(_ *chooser, r *candidate) bool { return r.SQLDelay == 0 }},
-	{"only delayed replicas are left; taking the best of them", func(*chooser, *candidate) bool { return true }},
+	{"no replica qualifies fully (log_bin, log_slave_updates, common version and format); taking the best of the others",
+		func(*chooser, *candidate) bool { return true }},
 }
 
 func (c *chooser) pick() (*candidate, []string, error) {
@@ -522,74 +547,4 @@ func cannotReplicate(r, cand *inst.Instance, behind bool) string {
 		return fmt.Sprintf("has the candidate's server_uuid %s", r.ServerUUID)
 	}
 	return ""
-}
-
-func (c *chooser) methodLine() string {
-	switch {
-	case c.gtid && c.oracle:
-		return fmt.Sprintf("%d replicas of %s compared by executed GTID set (gtid_executed)", len(c.all), c.failed.Key)
-	case c.gtid:
-		return fmt.Sprintf("%d replicas of %s compared by MariaDB GTID position (gtid_current_pos)", len(c.all), c.failed.Key)
-	}
-	return fmt.Sprintf("%d replicas of %s compared by executed coordinates of the failed master (Relay_Master_Log_File:Exec_Master_Log_Pos)",
-		len(c.all), c.failed.Key)
-}
-
-func (c *chooser) position(r *candidate) string {
-	if c.gtid {
-		return fmt.Sprintf("GTID %q", r.ExecutedGTID())
-	}
-	return r.ExecBinlogCoordinates.String()
-}
-
-// passedOverLines explains, for each replica ranked above the chosen one
-// and each must/prefer replica, why it was not chosen.
-func (c *chooser) passedOverLines(chosen *candidate) []string {
-	var out []string
-	above := true
-	for _, r := range c.all {
-		if r == chosen {
-			above = false
-			continue
-		}
-		wanted := r.PromotionRule == inst.MustPromoteRule || r.PromotionRule == inst.PreferPromoteRule
-		if !above && !wanted {
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s (%s) not chosen: %s", r.Key, r.PromotionRule, c.notChosenReason(r, chosen)))
-	}
-	return out
-}
-
-func (c *chooser) notChosenReason(r, chosen *candidate) string {
-	switch {
-	case c.isVetoed[r.Key]:
-		return c.vetoReasons(r.Key)
-	case c.o.ExplicitCandidate.IsValid():
-		return fmt.Sprintf("%s was requested explicitly", chosen.Key)
-	case c.comparePos(r, chosen) < 0:
-		return fmt.Sprintf("it is behind %s (%s vs %s)", chosen.Key, c.position(r), c.position(chosen))
-	case c.qualifies(r) != "":
-		return "it " + c.qualifies(r)
-	}
-	if chosen.PromotionRule.BetterThan(r.PromotionRule) {
-		return fmt.Sprintf("%s is as advanced, with a better promotion rule (%s)", chosen.Key, chosen.PromotionRule)
-	}
-	return fmt.Sprintf("%s is as advanced and ranks first on the tie-breakers "+
-		"(log_slave_updates, lower version, smaller binlog format, data center, no errant GTID, promotion rule)", chosen.Key)
-}
-
-func outcomeLines(chosen *candidate, choice CandidateChoice) []string {
-	var out []string
-	if len(choice.Moved) > 0 {
-		keys := make([]string, 0, len(choice.Moved))
-		for _, r := range choice.Moved {
-			keys = append(keys, r.Key.String())
-		}
-		out = append(out, fmt.Sprintf("%d replicas can move below %s: %s", len(keys), chosen.Key, strings.Join(keys, ", ")))
-	}
-	for _, l := range choice.Lost {
-		out = append(out, fmt.Sprintf("%s will be lost: %s", l.Instance.Key, l.Reason))
-	}
-	return out
 }

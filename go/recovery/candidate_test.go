@@ -145,13 +145,38 @@ func TestChooseCandidate(t *testing.T) {
 			replicas: []*inst.Instance{oracle(21002, gtid(100), dc("sf")), oracle(21003, gtid(90), rule(inst.MustNotPromoteRule))},
 			vetoed:   map[int]string{21002: VetoCrossDataCenter, 21003: VetoMustNot},
 			err:      `127.0.0.1:21002: data center "sf" differs from the failed master's "ny" (PreventCrossDataCenterMasterFailover); 127.0.0.1:21003: its promotion rule is must_not (must_not)`},
-		{name: "delayed replica skipped", want: 21003, moved: []int{21002},
+		{name: "delayed replica never promoted, even most advanced", want: 21003, moved: []int{21002},
 			replicas: []*inst.Instance{oracle(21002, gtid(100), sqlDelay), oracle(21003, gtid(100))},
-			explain:  []string{"127.0.0.1:21002 (neutral) not chosen: it is delayed (SQL_Delay 3600s)"}},
-		{name: "delayed replica chosen when nothing else", want: 21002, moved: []int{},
+			vetoed:   map[int]string{21002: VetoDelayed},
+			explain:  []string{"127.0.0.1:21002 (neutral) not chosen: it is a delayed replica (SQL_Delay 3600s): never promoted unless named explicitly (-d)"}},
+		{name: "delayed replica not promoted even when nothing else is left",
 			replicas: []*inst.Instance{oracle(21002, gtid(100), sqlDelay), oracle(21003, gtid(100), unreachable)},
-			vetoed:   map[int]string{21003: VetoUnreachable}, lost: map[int]string{21003: "orchestrator cannot reach it"},
-			explain: []string{"only delayed replicas are left"}},
+			vetoed:   map[int]string{21002: VetoDelayed, 21003: VetoUnreachable},
+			err:      "127.0.0.1:21002: it is a delayed replica (SQL_Delay 3600s): never promoted unless named explicitly (-d) (delayed)"},
+		{name: "delayed replica promoted when named explicitly (-d)", want: 21002, moved: []int{21003}, opts: CandidateOptions{ExplicitCandidate: ckey(21002)},
+			replicas: []*inst.Instance{oracle(21002, gtid(100), sqlDelay), oracle(21003, gtid(100))},
+			explain:  []string{"chose 127.0.0.1:21002: requested explicitly", "note: 127.0.0.1:21002 is a delayed replica (SQL_Delay 3600s)"}},
+		{name: "not drained: passed over, the reason recorded", want: 21003, moved: []int{},
+			opts:     CandidateOptions{NotDrained: map[inst.InstanceKey]string{ckey(21002): "its SQL thread is stopped"}},
+			replicas: []*inst.Instance{oracle(21002, gtid(100)), oracle(21003, gtid(90))},
+			vetoed:   map[int]string{21002: VetoNotDrained}, lost: map[int]string{21002: "ahead of the candidate"},
+			explain: []string{"127.0.0.1:21002 may not be promoted (relay-log-not-applied): its SQL thread is stopped"}},
+		{name: "not drained and nothing else: no promotion",
+			opts:     CandidateOptions{NotDrained: map[inst.InstanceKey]string{ckey(21002): "its SQL thread is stopped"}},
+			replicas: []*inst.Instance{oracle(21002, gtid(100)), oracle(21003, gtid(90), rule(inst.MustNotPromoteRule))},
+			vetoed:   map[int]string{21002: VetoNotDrained, 21003: VetoMustNot},
+			err:      "127.0.0.1:21002: its SQL thread is stopped (relay-log-not-applied)"},
+		{name: "FailIfNotDrained: a not drained replica that would be chosen fails the choice",
+			opts:     CandidateOptions{FailIfNotDrained: true, NotDrained: map[inst.InstanceKey]string{ckey(21002): "its SQL thread is stopped"}},
+			replicas: []*inst.Instance{oracle(21002, gtid(100)), oracle(21003, gtid(90))},
+			err:      "FailMasterPromotionIfSQLThreadNotUpToDate is set and 127.0.0.1:21002, the replica to promote, has not applied its relay log (its SQL thread is stopped)"},
+		{name: "FailIfNotDrained: a not drained replica that would not be chosen does not matter", want: 21003, moved: []int{21002},
+			opts:     CandidateOptions{FailIfNotDrained: true, NotDrained: map[inst.InstanceKey]string{ckey(21002): "its SQL thread is stopped"}},
+			replicas: []*inst.Instance{oracle(21002, gtid(90)), oracle(21003, gtid(100))}},
+		{name: "same region as the failed master breaks a tie after data center", want: 21003, moved: []int{21002},
+			replicas: []*inst.Instance{oracle(21002, gtid(100), dc("sf"), region("eu")), oracle(21003, gtid(100), dc("sf"))}},
+		{name: "data center ranks before region", want: 21003, moved: []int{21002},
+			replicas: []*inst.Instance{oracle(21002, gtid(100), dc("sf")), oracle(21003, gtid(100), region("eu"))}},
 		{name: "explicit candidate chosen though behind", want: 21003, moved: []int{21004}, opts: CandidateOptions{ExplicitCandidate: ckey(21003)},
 			replicas: []*inst.Instance{oracle(21002, gtid(100)), oracle(21003, gtid(90)), oracle(21004, gtid(80))},
 			lost:     map[int]string{21002: "ahead of the candidate"},
@@ -199,10 +224,74 @@ func TestChooseCandidate(t *testing.T) {
 			vetoed:   map[int]string{21003: VetoUnreadableGTID}, lost: map[int]string{21003: "cannot read its executed GTID set"}},
 		{name: "no replicas", err: "127.0.0.1:21001 has no replicas"},
 	}
+	cases = append(cases, candidateCase{name: "FailIfNotDrained error is ErrNotDrained",
+		opts:     CandidateOptions{FailIfNotDrained: true, NotDrained: map[inst.InstanceKey]string{ckey(21002): "x"}},
+		replicas: []*inst.Instance{oracle(21002, gtid(100))}, err: "no replica promoted"})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			c.run(t)
+		})
+	}
+}
+
+func TestChooseCandidateNotDrainedErrorKind(t *testing.T) {
+	t.Parallel()
+	_, err := ChooseCandidate(failedMaster(), []*inst.Instance{oracle(21002, gtid(100))},
+		CandidateOptions{FailIfNotDrained: true, NotDrained: map[inst.InstanceKey]string{ckey(21002): "x"}})
+	require.ErrorIs(t, err, ErrNotDrained)
+	require.ErrorIs(t, err, ErrNoCandidate)
+}
+
+func TestCoMasterSuccessor(t *testing.T) {
+	t.Parallel()
+	other := ckey(21002)
+	coMaster := func(mods ...cmod) *inst.Instance {
+		i := mariadb(21002, "0-1-100")
+		i.ReadOnly = true
+		for _, m := range mods {
+			m(i)
+		}
+		return i
+	}
+	writable := func(i *inst.Instance) { i.ReadOnly = false }
+	cases := []struct {
+		name     string
+		other    *inst.Instance
+		explicit inst.InstanceKey
+		must     bool
+		want     inst.InstanceKey // zero: free choice
+		line     string
+		err      string
+	}{
+		{name: "writable and healthy: it must be promoted, whatever the setting", other: coMaster(writable), want: other,
+			line: "127.0.0.1:21002 is writable and healthy: it must be the one promoted"},
+		{name: "writable and healthy, with the setting", other: coMaster(writable), must: true, want: other, line: "writable and healthy"},
+		{name: "writable but unreachable: still required (two writable masters otherwise)", other: coMaster(writable, unreachable), want: other,
+			line: "was writable when last seen and cannot be reached now"},
+		{name: "writable: an explicit other candidate is refused", other: coMaster(writable), explicit: ckey(21003),
+			err: "the surviving co-master 127.0.0.1:21002 is writable: promoting 127.0.0.1:21003 would leave two writable masters"},
+		{name: "writable: explicitly naming it is fine", other: coMaster(writable), explicit: other, want: other, line: "writable and healthy"},
+		{name: "read-only with CoMasterRecoveryMustPromoteOtherCoMaster", other: coMaster(), must: true, want: other,
+			line: "must be promoted (CoMasterRecoveryMustPromoteOtherCoMaster)"},
+		{name: "read-only without the setting: free choice", other: coMaster(), line: "is read-only and CoMasterRecoveryMustPromoteOtherCoMaster is off"},
+		{name: "read-only, explicit candidate wins over the setting", other: coMaster(), must: true, explicit: ckey(21003), want: ckey(21003),
+			line: "promoting the requested 127.0.0.1:21003"},
+		{name: "unreadable with the setting: still required", must: true, want: other, line: "CoMasterRecoveryMustPromoteOtherCoMaster"},
+		{name: "unreadable without the setting: free choice", line: "cannot be read; any replica may be promoted"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got, line, err := coMasterSuccessor(c.other, other, c.explicit, c.must)
+			if c.err != "" {
+				require.ErrorIs(t, err, ErrNoPromotion)
+				require.ErrorContains(t, err, c.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, c.want, got)
+			require.Contains(t, line, c.line)
 		})
 	}
 }

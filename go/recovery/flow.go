@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"orchestrator/go/analysis"
-	"orchestrator/go/backend"
 	"orchestrator/go/inst"
 )
 
@@ -71,7 +70,7 @@ func (rc *Recoverer) confirm(ctx context.Context, req Request) (analysis.Replica
 		keys = append(keys, r.Key)
 	}
 	rc.probeAll(ctx, keys)
-	entries, err := rc.Analyze(ctx, failed.ClusterName, true)
+	entries, whyNone, err := rc.analyzeWhy(ctx, failed.ClusterName, true)
 	if err != nil {
 		return analysis.ReplicationAnalysis{}, err
 	}
@@ -87,7 +86,7 @@ func (rc *Recoverer) confirm(ctx context.Context, req Request) (analysis.Replica
 		e.CommandHint = req.Hint
 		return e, nil
 	}
-	return analysis.ReplicationAnalysis{}, fmt.Errorf("%w: %s has no analysis entry (under maintenance?)", ErrNotAttempted, req.Key)
+	return analysis.ReplicationAnalysis{}, fmt.Errorf("%w: %s has no analysis entry: %s", ErrNotAttempted, req.Key, whyNone(req.Key))
 }
 
 // kindOf maps an analysis code to the recovery that handles it.
@@ -172,6 +171,7 @@ func (rc *Recoverer) recoverFenced(ctx context.Context, req Request, leader Fenc
 	rc.decide(ctx, r, "%s on %s (cluster %s): %s", e.Analysis, req.Key, e.ClusterDetails.ClusterName, strings.Join(e.Explanation, "; "))
 	err = rc.run(ctx, r, req, kind)
 	r.addError(err)
+	rc.endSuccessorDowntime(ctx, r)
 	r.IsActive = true
 	rc.resolve(ctx, r)
 	rc.postHooks(ctx, r, req)
@@ -213,10 +213,18 @@ func (rc *Recoverer) run(ctx context.Context, r *TopologyRecovery, req Request, 
 	case KindIntermediateMaster:
 		return rc.recoverIntermediateMaster(ctx, r, req)
 	case KindCoMaster:
-		if req.Candidate == (inst.InstanceKey{}) && rc.d.Config.CoMasterRecoveryMustPromoteOtherCoMaster {
-			req.Candidate = r.AnalysisEntry.AnalyzedInstanceMasterKey
-			rc.decide(ctx, r, "co-master: the surviving co-master %s must be promoted (CoMasterRecoveryMustPromoteOtherCoMaster)", req.Candidate)
+		otherKey := r.AnalysisEntry.AnalyzedInstanceMasterKey
+		other, err := rc.d.Reader.Instance(ctx, otherKey)
+		if err != nil {
+			other = nil
 		}
+		cand, why, err := coMasterSuccessor(other, otherKey, req.Candidate, rc.d.Config.CoMasterRecoveryMustPromoteOtherCoMaster)
+		if err != nil {
+			rc.decide(ctx, r, "no replica promoted: %v", err)
+			return err
+		}
+		rc.decide(ctx, r, "%s", why)
+		req.Candidate = cand
 	}
 	_, err := rc.recoverDeadMaster(ctx, r, req)
 	return err
@@ -255,21 +263,3 @@ func (rc *Recoverer) postHooks(ctx context.Context, r *TopologyRecovery, req Req
 
 // IsNotAttempted reports errors that mean "nothing to recover".
 func IsNotAttempted(err error) bool { return errors.Is(err, ErrNotAttempted) }
-
-// downtimeLost downtimes the failed master and the lost replicas.
-func (rc *Recoverer) downtimeLost(ctx context.Context, r *TopologyRecovery, keys []inst.InstanceKey) {
-	minutes := rc.d.Config.MasterFailoverLostInstancesDowntimeMinutes
-	if minutes == 0 {
-		return
-	}
-	now := time.Now()
-	for _, k := range keys {
-		err := rc.d.Store.BeginDowntime(ctx, backend.Downtime{Key: k, Owner: "orchestrator", Reason: reasonLostRecovery,
-			BeginsAt: now, EndsAt: now.Add(time.Duration(minutes) * time.Minute)})
-		if err != nil {
-			r.addError(err)
-			continue
-		}
-		rc.step(ctx, r, "downtimed %s for %d minutes (%s)", k, minutes, reasonLostRecovery)
-	}
-}

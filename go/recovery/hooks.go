@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/outbrain/golib/log"
@@ -65,10 +66,14 @@ func (v hookVars) values() [][2]string {
 		{"countLostReplicas", strconv.Itoa(len(v.r.LostReplicas))},
 	}
 	if v.successor != nil {
+		coords, alias := v.successor.SelfBinlogCoordinates, v.successor.InstanceAlias
+		if c := v.r.SuccessorBinlogCoordinates; c != nil && v.r.SuccessorKey != nil && *v.r.SuccessorKey == v.successor.Key {
+			coords, alias = *c, v.r.SuccessorAlias // as recorded at promotion
+		}
 		vals = append(vals, [2]string{"successorHost", v.successor.Key.Hostname},
 			[2]string{"successorPort", strconv.Itoa(v.successor.Key.Port)},
-			[2]string{"successorBinlogCoordinates", v.successor.SelfBinlogCoordinates.String()},
-			[2]string{"successorAlias", v.successor.InstanceAlias})
+			[2]string{"successorBinlogCoordinates", coords.String()},
+			[2]string{"successorAlias", alias})
 	}
 	return vals
 }
@@ -131,7 +136,7 @@ func (rc *Recoverer) runHooks(ctx context.Context, name string, hooks []string, 
 		out, err := rc.runHook(ctx, command, v)
 		if err != nil {
 			rc.step(ctx, v.r, "%s: failed after %s: %v; output: %s", name, time.Since(start).Round(time.Millisecond), err, out)
-			return fmt.Errorf("%s %q: %w", name, command, err)
+			return fmt.Errorf("%s hook %q failed: %w; output: %q", name, command, err, out)
 		}
 		rc.step(ctx, v.r, "%s: done in %s; output: %s", name, time.Since(start).Round(time.Millisecond), out)
 	}
@@ -151,6 +156,10 @@ func (rc *Recoverer) runHook(ctx context.Context, command string, v hookVars) (s
 	}
 	cmd := exec.CommandContext(ctx, shell, "-c", command)
 	cmd.Env = v.env()
+	// The hook runs in its own process group, killed whole when it times
+	// out: a shell's children (a sleep, a pipeline) must not outlive it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -160,7 +169,7 @@ func (rc *Recoverer) runHook(ctx context.Context, command string, v hookVars) (s
 		text = text[:hookOutputLimit] + "..."
 	}
 	if ctx.Err() == context.DeadlineExceeded {
-		err = fmt.Errorf("timed out after %s", timeout)
+		err = fmt.Errorf("timed out after %s (HookTimeoutSeconds): killed", timeout)
 	}
 	return text, err
 }

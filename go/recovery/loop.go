@@ -18,7 +18,6 @@ import (
 const (
 	recoveryPoll    = time.Second      // full analysis of every cluster
 	maintenancePoll = 5 * time.Second  // expire periods, revisit failed masters
-	emergentBudget  = 3 * time.Second  // bounds the re-probes of one check
 	detectionPeriod = 60 * time.Minute // default FailureDetectionPeriodBlockMinutes
 )
 
@@ -134,7 +133,7 @@ func (rc *Recoverer) check(ctx context.Context, cluster string, record *analysis
 		return
 	}
 	t.lap("analysis")
-	if rc.emergent(ctx, entries) {
+	if rc.emergent(ctx, entries, leader) {
 		t.lap("re-probes")
 		if entries, err = rc.Analyze(ctx, cluster, true); err != nil {
 			return
@@ -150,48 +149,38 @@ func (rc *Recoverer) check(ctx context.Context, cluster string, record *analysis
 	})
 	t.lap("record")
 	var problems []string
+	now := time.Now()
 	for _, e := range entries {
-		if e.Analysis == analysis.NoProblem || e.SkippableDueToDowntime {
+		if e.Analysis == analysis.NoProblem {
 			continue
 		}
-		problems = append(problems, e.AnalyzedInstanceKey.String()+" "+string(e.Analysis))
-		rc.detect(ctx, e)
-		if e.IsActionableRecovery && kindOf(e.Analysis) != "" {
-			go rc.automated(ctx, e, leader)
+		key := e.AnalyzedInstanceKey
+		actionable := e.IsActionableRecovery && kindOf(e.Analysis) != ""
+		if e.SkippableDueToDowntime {
+			if actionable {
+				rc.skipDowntimed(ctx, e, now)
+			}
+			continue
 		}
+		problems = append(problems, key.String()+" "+string(e.Analysis))
+		hooks := rc.registerDetection(ctx, e) && len(rc.d.Config.OnFailureDetectionProcesses) > 0
+		attempt := actionable && !rc.gate.held(key, false, now)
+		if !hooks && !attempt {
+			continue
+		}
+		if !rc.gate.enter(key) {
+			if hooks { // a recovery of it runs here already: the detection's hooks still run
+				go func() { _ = rc.detectionHooks(ctx, e) }()
+			}
+			continue
+		}
+		go rc.handle(ctx, e, hooks, attempt, leader)
 	}
 	t.lap("detect")
 	if cluster == "" {
 		cluster = "every cluster"
 	}
 	log.Debugf("check of %s: %d problems %v; took %s", cluster, len(problems), problems[:min(len(problems), 5)], t)
-}
-
-// emergent re-probes what an entry's code says would confirm it sooner;
-// it reports whether it probed anything.
-func (rc *Recoverer) emergent(ctx context.Context, entries []analysis.ReplicationAnalysis) bool {
-	var keys []inst.InstanceKey
-	for _, e := range entries {
-		info, _ := analysis.Info(e.Analysis)
-		switch info.Emergent {
-		case analysis.EmergentReprobeAll:
-			keys = append(append(keys, e.AnalyzedInstanceKey), e.Replicas...)
-		case analysis.EmergentReprobeMaster:
-			keys = append(keys, e.AnalyzedInstanceKey)
-		case analysis.EmergentReprobeUpstream:
-			keys = append(keys, e.AnalyzedInstanceMasterKey)
-		}
-		if info.Actionable && kindOf(e.Analysis) != "" {
-			keys = append(keys, e.Replicas...)
-		}
-	}
-	if len(keys) == 0 {
-		return false
-	}
-	c, cancel := context.WithTimeout(ctx, emergentBudget)
-	defer cancel()
-	rc.probeAll(c, uniqueKeys(keys))
-	return true
 }
 
 func uniqueKeys(keys []inst.InstanceKey) []inst.InstanceKey {
@@ -206,43 +195,95 @@ func uniqueKeys(keys []inst.InstanceKey) []inst.InstanceKey {
 	return out
 }
 
-// detect registers a detection once per period and runs the detection
-// hooks for a new one.
-func (rc *Recoverer) detect(ctx context.Context, e analysis.ReplicationAnalysis) {
+// registerDetection records a detection once per detection period; it
+// reports whether this one is new.
+func (rc *Recoverer) registerDetection(ctx context.Context, e analysis.ReplicationAnalysis) bool {
 	_, isNew, err := rc.d.Store.InsertDetection(ctx, backend.Detection{Key: e.AnalyzedInstanceKey, Analysis: string(e.Analysis),
 		ClusterName: e.ClusterDetails.ClusterName, ClusterAlias: e.ClusterDetails.ClusterAlias, CountAffectedReplicas: int(e.CountReplicas),
 		IsActionable: e.IsActionableRecovery, ProcessingNodeHostname: rc.d.Holder.Hostname, ProcessingNodeToken: rc.d.Holder.Token,
 		Explanation: strings.Join(e.Explanation, "\n")})
-	if err != nil {
-		if ctx.Err() == nil {
-			log.Errorf("%v", err)
-		}
-		return
+	if err != nil && ctx.Err() == nil {
+		log.Errorf("%v", err)
 	}
-	if !isNew || len(rc.d.Config.OnFailureDetectionProcesses) == 0 {
-		return
-	}
+	return isNew
+}
+
+// detectionHooks runs OnFailureDetectionProcesses for a new detection.
+func (rc *Recoverer) detectionHooks(ctx context.Context, e analysis.ReplicationAnalysis) error {
 	r := rc.newRecovery(e, kindOf(e.Analysis), "")
 	r.UID = ""
-	if err := rc.runHooks(ctx, "OnFailureDetectionProcesses", rc.d.Config.OnFailureDetectionProcesses, rc.hookVarsOf(r, nil)); err != nil {
-		log.Errorf("detection hooks for %s: %v", e.AnalyzedInstanceKey, err)
+	err := rc.runHooks(ctx, "OnFailureDetectionProcesses", rc.d.Config.OnFailureDetectionProcesses, rc.hookVarsOf(r, nil))
+	if err != nil {
+		log.Errorf("detection of %s on %s: %v", e.Analysis, e.AnalyzedInstanceKey, err)
+	}
+	return err
+}
+
+// handle is the loop's work on one entry, in its own goroutine: the
+// detection hooks of a new detection, then (attempt) the automatic
+// recovery. A failing detection hook aborts this attempt, as upstream
+// does: the attempt is recorded as skipped, with the hook's error, and the
+// next check, which runs no hooks (they run once per detection), recovers.
+func (rc *Recoverer) handle(ctx context.Context, e analysis.ReplicationAnalysis, hooks, attempt bool, leader Fence) {
+	defer rc.gate.leave(e.AnalyzedInstanceKey)
+	if hooks {
+		if err := rc.detectionHooks(ctx, e); err != nil {
+			if attempt {
+				rc.recordSkipped(ctx, e, fmt.Sprintf("this recovery attempt was aborted because %v; the next check attempts it again "+
+					"(detection hooks run once per detection)", err))
+			}
+			return
+		}
+	}
+	if attempt {
+		rc.automated(ctx, e, leader)
 	}
 }
 
-// automated runs an automatic recovery for an actionable entry.
+// skipDowntimed records, at most every refusedRecheck, that an actionable
+// entry is not recovered automatically because of a downtime.
+func (rc *Recoverer) skipDowntimed(ctx context.Context, e analysis.ReplicationAnalysis, now time.Time) {
+	if rc.gate.held(e.AnalyzedInstanceKey, true, now) {
+		return
+	}
+	rc.gate.hold(e.AnalyzedInstanceKey, holdDowntime, now)
+	rc.recordSkipped(ctx, e, "not recovered automatically: "+rc.downtimeRefusal(ctx, e))
+}
+
+// downtimeRefusal says why a downtimed entry is not recovered, with the
+// downtime's owner and reason when the instance itself is downtimed.
+func (rc *Recoverer) downtimeRefusal(ctx context.Context, e analysis.ReplicationAnalysis) string {
+	why := analysis.DowntimeReason(e)
+	if e.IsDowntimed {
+		if all, err := rc.d.Store.ActiveDowntimes(ctx); err == nil {
+			if d, ok := all[e.AnalyzedInstanceKey]; ok {
+				why += fmt.Sprintf(" (by %s: %s)", d.Owner, d.Reason)
+			}
+		}
+	}
+	return why + "; end the downtime, or recover it explicitly"
+}
+
+// automated runs an automatic recovery for an actionable entry. A refused
+// one (filters, global switch, anti-flapping) is held for refusedRecheck.
 func (rc *Recoverer) automated(ctx context.Context, e analysis.ReplicationAnalysis, leader Fence) {
+	key := e.AnalyzedInstanceKey
 	if why := rc.automationRefusal(ctx, e, kindOf(e.Analysis)); why != "" {
+		rc.gate.hold(key, holdRefused, time.Now())
 		rc.recordSkipped(ctx, e, why)
 		return
 	}
-	r, err := rc.recoverFenced(ctx, Request{Key: e.AnalyzedInstanceKey, Hint: HintAutomated}, leader)
+	r, err := rc.recoverFenced(ctx, Request{Key: key, Hint: HintAutomated}, leader)
 	switch {
 	case err == nil:
-		log.Infof("recovered %s (%s): new master/successor %s", e.AnalyzedInstanceKey, e.Analysis, r.SuccessorKey)
-	case errors.Is(err, ErrLocked), errors.Is(err, ErrBlocked), IsNotAttempted(err):
-		log.Debugf("no recovery of %s: %v", e.AnalyzedInstanceKey, err)
+		log.Infof("recovered %s (%s): new master/successor %s", key, e.Analysis, r.SuccessorKey)
+	case errors.Is(err, ErrBlocked):
+		rc.gate.hold(key, holdRefused, time.Now())
+		log.Debugf("no recovery of %s: %v", key, err)
+	case errors.Is(err, ErrLocked), IsNotAttempted(err):
+		log.Debugf("no recovery of %s: %v", key, err)
 	default:
-		log.Errorf("recovery of %s: %v", e.AnalyzedInstanceKey, err)
+		log.Errorf("recovery of %s: %v", key, err)
 	}
 }
 

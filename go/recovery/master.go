@@ -13,10 +13,11 @@ const readOnlyTimeout = 3 * time.Second
 
 // recoverDeadMaster promotes the best replica of the failed master and
 // moves its siblings below it. Order: stop every replica nicely (draining
-// its relay log), probe them, choose the candidate (undrained replicas are
-// never promoted), promote it and check it is reachable, and only then
-// repoint the others. If promotion fails the replicas are started again
-// where they were.
+// its relay log), probe them, choose the candidate (see drainPlan for the
+// undrained), promote it (validated, made writable, checked, reset: see
+// promote), and only then repoint the others. If promotion fails no
+// replica has been moved: each is started again where it was, the
+// candidate set back read-only, and the state of every server recorded.
 func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery, req Request) (*inst.Instance, error) {
 	e := r.AnalysisEntry
 	failed, err := rc.d.Reader.Instance(ctx, e.AnalyzedInstanceKey)
@@ -34,12 +35,9 @@ func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery,
 	notDrained := map[inst.InstanceKey]string{}
 	drained := map[inst.InstanceKey]bool{}
 	if !req.DryRun {
-		timeout := rc.drainTimeout()
-		if rc.d.Config.DelayMasterPromotionIfSQLThreadNotUpToDate {
-			timeout *= 6
-		}
-		rc.step(ctx, r, "stopping replication on %d replicas, letting each apply its relay log (up to %s)", len(replicas), timeout)
-		drained, notDrained = rc.stopNicely(ctx, r, replicas, timeout)
+		plan := rc.drainPlanFor(req)
+		rc.step(ctx, r, "stopping replication on %d replicas, %s", len(replicas), plan)
+		drained, notDrained = rc.drainAll(ctx, r, replicas, plan)
 		keys := make([]inst.InstanceKey, 0, len(replicas))
 		for _, x := range replicas {
 			keys = append(keys, x.Key)
@@ -51,7 +49,7 @@ func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery,
 		}
 	}
 	o := rc.candidateOptions()
-	o.ExplicitCandidate, o.NotDrained = req.Candidate, notDrained
+	o.ExplicitCandidate, o.NotDrained, o.FailIfNotDrained = req.Candidate, notDrained, rc.d.Config.FailMasterPromotionIfSQLThreadNotUpToDate
 	choice, err := ChooseCandidate(failed, replicas, o)
 	for _, line := range choice.Explanation {
 		rc.decide(ctx, r, "%s", line)
@@ -73,14 +71,12 @@ func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery,
 	if req.DryRun {
 		return rc.planOnly(ctx, r, cand, moved, lost), nil
 	}
-	if err := rc.promote(ctx, r, cand, req.Hint == HintGraceful); err != nil {
-		rc.decide(ctx, r, "promotion of %s failed: %v; replicas are left where they were", cand.Key, err)
-		rc.startAll(ctx, r, replicas)
-		return nil, fmt.Errorf("%w: %v", ErrNoPromotion, err)
-	}
-	promoted, err := rc.d.Reader.Instance(ctx, cand.Key)
+	promoted, err := rc.promote(ctx, r, cand, req.Hint == HintGraceful)
 	if err != nil {
-		return nil, err
+		rc.decide(ctx, r, "promotion of %s failed: %v; no replica was moved: each is restarted where it was", cand.Key, err)
+		rc.startAll(ctx, r, replicas)
+		rc.recordStates(ctx, r, keysOf(replicas))
+		return nil, fmt.Errorf("%w: %v", ErrNoPromotion, err)
 	}
 	outcome := rc.moveSiblings(ctx, r, promoted, moved, gtid, &lost)
 	rc.finishLost(ctx, r, failed, lost, outcome)
@@ -134,37 +130,6 @@ func (rc *Recoverer) planOnly(ctx context.Context, r *TopologyRecovery, cand *in
 	}
 	rc.decide(ctx, r, "would promote %s: stop and reset its replication, set read_only=0", cand.Key)
 	return cand
-}
-
-// promote makes cand a master: replication reset (it was stopped) and
-// writable, when ApplyMySQLPromotionAfterMasterFailover (always for a
-// graceful takeover); then checks it answers.
-func (rc *Recoverer) promote(ctx context.Context, r *TopologyRecovery, cand *inst.Instance, graceful bool) error {
-	r.participate(cand.Key)
-	if r.Id != 0 {
-		// Nothing is promoted that is not recorded first.
-		if err := rc.d.Store.RecordPromotionIntent(ctx, r.UID, cand.Key); err != nil {
-			return err
-		}
-	}
-	if rc.d.Config.ApplyMySQLPromotionAfterMasterFailover || graceful {
-		if err := rc.apply(r).StopReplication(ctx, cand.Key); err != nil {
-			return err
-		}
-		if err := rc.apply(r).ResetReplicaAll(ctx, cand.Key); err != nil {
-			return err
-		}
-		if err := rc.apply(r).SetReadOnly(ctx, cand.Key, false); err != nil {
-			return err
-		}
-		rc.step(ctx, r, "promoted %s: replication reset, read_only=0", cand.Key)
-	} else {
-		rc.step(ctx, r, "promoted %s (ApplyMySQLPromotionAfterMasterFailover is off: replication settings and read_only left as they are)", cand.Key)
-	}
-	if err := rc.fresh(ctx, cand.Key); err != nil {
-		return fmt.Errorf("promoted %s does not answer: %w", cand.Key, err)
-	}
-	return nil
 }
 
 // moveSiblings repoints the movable replicas below the promoted server;

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"orchestrator/go/inst"
 	"orchestrator/go/mysql"
@@ -82,37 +81,6 @@ func (rc *Recoverer) moveOne(ctx context.Context, r *TopologyRecovery, x *inst.I
 		return err
 	}
 	return rc.apply(r).StartReplication(ctx, x.Key)
-}
-
-// stopNicely stops replication on replicas in parallel, letting each
-// apply its relay log (bounded); it returns who drained and why others
-// did not.
-func (rc *Recoverer) stopNicely(ctx context.Context, rec *TopologyRecovery, replicas []*inst.Instance, timeout time.Duration) (map[inst.InstanceKey]bool, map[inst.InstanceKey]string) {
-	drained := map[inst.InstanceKey]bool{}
-	why := map[inst.InstanceKey]string{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, r := range replicas {
-		if !r.IsLastCheckValid {
-			continue
-		}
-		wg.Add(1)
-		go func(r *inst.Instance) {
-			defer wg.Done()
-			ok, err := rc.apply(rec).StopReplicationNicely(ctx, r.Key, timeout)
-			mu.Lock()
-			defer mu.Unlock()
-			drained[r.Key] = ok && err == nil
-			switch {
-			case err != nil:
-				why[r.Key] = "could not stop replication to apply its relay log: " + err.Error()
-			case !ok:
-				why[r.Key] = fmt.Sprintf("its relay log was not fully applied within %s (SQL thread stopped or too slow)", timeout)
-			}
-		}(r)
-	}
-	wg.Wait()
-	return drained, why
 }
 
 // startAll starts replication on replicas (best effort), so a failed

@@ -32,7 +32,11 @@ func (rc *Recoverer) Acknowledge(ctx context.Context, q backend.RecoveryQuery, b
 		by = rc.d.Holder.Hostname
 	}
 	q.All = true
-	return rc.d.Store.AckRecoveries(ctx, q, by, comment)
+	n, err := rc.d.Store.AckRecoveries(ctx, q, by, comment)
+	if err == nil && n > 0 {
+		rc.gate.releaseAll() // what the acknowledged recoveries blocked is examined at once
+	}
+	return n, err
 }
 
 // Blocked lists the recoveries refused or skipped within the block period.
@@ -61,7 +65,7 @@ func (rc *Recoverer) Explain(ctx context.Context, key inst.InstanceKey) (*Why, e
 		return nil, err
 	}
 	w := &Why{Key: key, Blocked: []backend.BlockedRecovery{}}
-	entries, err := rc.Analyze(ctx, i.ClusterName, true)
+	entries, whyNone, err := rc.analyzeWhy(ctx, i.ClusterName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -71,15 +75,11 @@ func (rc *Recoverer) Explain(ctx context.Context, key inst.InstanceKey) (*Why, e
 			w.Analysis = &e
 			w.Lines = append(w.Lines, fmt.Sprintf("analysis: %s — %s", e.Analysis, e.Description))
 			w.Lines = append(w.Lines, e.Explanation...)
-			if e.IsActionableRecovery {
-				if why := rc.automationRefusal(ctx, e, kindOf(e.Analysis)); why != "" {
-					w.Lines = append(w.Lines, "no automatic recovery: "+why)
-				}
-			}
+			w.Lines = append(w.Lines, rc.automationLines(ctx, e)...)
 		}
 	}
 	if w.Analysis == nil {
-		w.Lines = append(w.Lines, "no analysis entry (the instance is under maintenance)")
+		w.Lines = append(w.Lines, "no analysis entry: "+whyNone(key))
 	}
 	if w.Recoveries, err = rc.Recoveries(ctx, backend.RecoveryQuery{Key: &key}); err != nil {
 		return nil, err
@@ -99,6 +99,21 @@ func (rc *Recoverer) Explain(ctx context.Context, key inst.InstanceKey) (*Why, e
 		}
 	}
 	return w, nil
+}
+
+// automationLines say whether an automatic recovery of e would run, and
+// if not why: downtime, global switch, cluster filters.
+func (rc *Recoverer) automationLines(ctx context.Context, e analysis.ReplicationAnalysis) []string {
+	if !e.IsActionableRecovery || kindOf(e.Analysis) == "" {
+		return nil
+	}
+	if e.SkippableDueToDowntime {
+		return []string{"no automatic recovery: " + rc.downtimeRefusal(ctx, e)}
+	}
+	if why := rc.automationRefusal(ctx, e, kindOf(e.Analysis)); why != "" {
+		return []string{"no automatic recovery: " + why}
+	}
+	return nil
 }
 
 // Candidate says which replica of key a failover would promote now, from

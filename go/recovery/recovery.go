@@ -40,11 +40,13 @@ type Deps struct {
 
 // Recoverer runs detections and recoveries. One per process.
 type Recoverer struct {
-	d       Deps
-	stalls  *stallTracker
-	trigger *pendingChecks // clusters to check now
-	mu      sync.Mutex
-	busy    map[string]bool // clusters with a recovery running in this process
+	d        Deps
+	stalls   *stallTracker
+	trigger  *pendingChecks // clusters to check now
+	gate     *entryGate     // per analysed instance: work running, refusals held
+	restarts *restartLog    // emergent IO thread restarts, per replica
+	mu       sync.Mutex
+	busy     map[string]bool // clusters with a recovery running in this process
 	// unresolved: outcomes not yet written (backend down when the recovery
 	// ended), written again by the loop.
 	unresolved map[string]backend.RecoveryRow
@@ -54,7 +56,7 @@ type Recoverer struct {
 
 // New builds a Recoverer.
 func New(d Deps) *Recoverer {
-	return &Recoverer{d: d, stalls: newStallTracker(), trigger: newPendingChecks(), busy: map[string]bool{},
+	return &Recoverer{d: d, stalls: newStallTracker(), trigger: newPendingChecks(), gate: newEntryGate(), restarts: newRestartLog(), busy: map[string]bool{},
 		unresolved: map[string]backend.RecoveryRow{}}
 }
 

@@ -3,6 +3,7 @@ package recovery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -278,10 +279,13 @@ func TestDeadIntermediateMasterRelocatesReplica(t *testing.T) {
 }
 
 // TestGracefulTakeoverBothWays: master → replica2 and back; each time the
-// old master ends up replicating from the new one and writes flow to all.
+// old master ends up replicating from the new one, writes flow to all, and
+// PostGracefulTakeoverProcesses runs with the successor's placeholders.
 func TestGracefulTakeoverBothWays(t *testing.T) {
 	f := setup(t, func(c *config.Config) {
 		c.ReplicationCredentialsQuery = "SELECT 'repl', 'repl_pass'"
+		hookFile := c.PostMasterFailoverProcesses[0][strings.LastIndex(c.PostMasterFailoverProcesses[0], " ")+1:]
+		c.PostGracefulTakeoverProcesses = []string{`echo "graceful {command} {failedHost}:{failedPort} {successorHost}:{successorPort} $ORC_SUCCESSOR_PORT {isSuccessful}" >> ` + hookFile}
 	}, nil)
 	ctx := context.Background()
 	rec, err := f.rc.GracefulMasterTakeover(ctx, f.master.String(), f.r2, true)
@@ -305,6 +309,14 @@ func TestGracefulTakeoverBothWays(t *testing.T) {
 
 	_, err = f.rc.GracefulMasterTakeover(ctx, f.master.String(), f.r3, true)
 	require.ErrorIs(t, err, inst.ErrBadRequest, "replica3 is not a direct replica")
+	lines := f.hookLines(t)
+	for _, l := range []string{
+		fmt.Sprintf("graceful graceful-master-takeover %s %s %d true", f.master, f.r2, f.r2.Port),
+		fmt.Sprintf("graceful graceful-master-takeover %s %s %d true", f.r2, f.master, f.master.Port),
+	} {
+		require.Contains(t, lines, l)
+	}
+	require.Equal(t, 2, strings.Count(lines, "graceful graceful-master-takeover"), "once per takeover, none for the refused one")
 }
 
 // TestPromotionRulesAndDryRun: with the master dead, a dry run shows the

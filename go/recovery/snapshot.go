@@ -109,11 +109,18 @@ func (rc *Recoverer) Snapshot(ctx context.Context, cluster string) (analysis.Sna
 // Analyze returns the current replication analysis, optionally of one
 // cluster, including NoProblem and downtimed entries when asked.
 func (rc *Recoverer) Analyze(ctx context.Context, cluster string, all bool) ([]analysis.ReplicationAnalysis, error) {
+	entries, _, err := rc.analyzeWhy(ctx, cluster, all)
+	return entries, err
+}
+
+// analyzeWhy is Analyze, with a function saying why an instance has no
+// entry in it (analysis.WhyNoEntry on the same snapshot).
+func (rc *Recoverer) analyzeWhy(ctx context.Context, cluster string, all bool) ([]analysis.ReplicationAnalysis, func(inst.InstanceKey) string, error) {
 	s, err := rc.Snapshot(ctx, cluster)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	o := rc.options()
 	o.ClusterName, o.IncludeDowntimed, o.IncludeNoProblem = cluster, true, all
-	return analysis.Analyze(s, o), nil
+	return analysis.Analyze(s, o), func(k inst.InstanceKey) string { return analysis.WhyNoEntry(s, o, k) }, nil
 }

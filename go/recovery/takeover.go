@@ -85,6 +85,7 @@ func (rc *Recoverer) GracefulMasterTakeover(ctx context.Context, hint string, de
 	}
 	err = rc.takeover(ctx, r, m, succ, replicas, auto)
 	r.addError(err)
+	rc.endSuccessorDowntime(ctx, r)
 	rc.resolve(ctx, r)
 	if r.Id != 0 {
 		// A planned takeover must never block a later real failover.
@@ -171,9 +172,12 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 	undo := func(cause error) error {
 		if err := rc.apply(r).SetReadOnly(context.WithoutCancel(ctx), m.Key, false); err != nil {
 			r.addError(err)
+			rc.decide(ctx, r, "aborted (%v): setting the master %s writable again failed: %v", cause, m.Key, err)
+		} else {
+			rc.decide(ctx, r, "aborted (%v): the master %s is writable again", cause, m.Key)
 		}
-		rc.decide(ctx, r, "aborted (%v): the master %s is writable again", cause, m.Key)
 		rc.startAll(ctx, r, replicas)
+		rc.recordStates(ctx, r, append([]inst.InstanceKey{m.Key}, keysOf(replicas)...))
 		return cause
 	}
 	if err := rc.fresh(ctx, m.Key); err != nil {
@@ -198,7 +202,7 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 			others = append(others, x)
 		}
 	}
-	if err := rc.promote(ctx, r, succ, true); err != nil {
+	if _, err := rc.promote(ctx, r, succ, true); err != nil {
 		return undo(err)
 	}
 	lost := []LostReplica{}

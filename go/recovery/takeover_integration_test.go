@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"orchestrator/go/analysis"
+	"orchestrator/go/backend"
 	"orchestrator/go/config"
 	"orchestrator/go/inst"
 )
@@ -87,4 +88,23 @@ func TestDeadCoMasterPromotesOtherCoMaster(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "0", strings.TrimSpace(ro), "the promoted co-master is writable")
 	f.requireFlows(t, f.r1, f.r2, f.r3)
+}
+
+// TestSuccessorDowntimeEnded: a downtimed replica promoted by a takeover
+// is downtimed no longer (a downtimed master's failures would be skipped),
+// and the recovery says so.
+func TestSuccessorDowntimeEnded(t *testing.T) {
+	f := setup(t, nil, nil)
+	ctx := context.Background()
+	require.NoError(t, f.store.BeginDowntime(ctx, backend.Downtime{Key: f.r2, Owner: "ops", Reason: "reimage",
+		BeginsAt: time.Now(), EndsAt: time.Now().Add(time.Hour)}))
+	rec, err := f.rc.ForceMasterTakeover(ctx, f.master.String(), f.r2)
+	require.NoError(t, err)
+	require.Equal(t, f.r2, *rec.SuccessorKey)
+	downtimes, err := f.store.ActiveDowntimes(ctx)
+	require.NoError(t, err)
+	require.NotContains(t, downtimes, f.r2, "the new master is not downtimed")
+	stored, err := f.rc.Recoveries(ctx, backend.RecoveryQuery{UID: rec.UID})
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(stored[0].Decision, "\n"), "ended the downtime of the successor "+f.r2.String()+" (by ops: reimage")
 }
