@@ -31,6 +31,20 @@ func (rc *Recoverer) pointByGTID(ctx context.Context, r *TopologyRecovery, serve
 	return rc.apply(r).ChangeMaster(ctx, server.Key, spec)
 }
 
+// pointOldMaster points a demoted master at its successor's binlog
+// coordinates, with the replication credentials when read.
+func (rc *Recoverer) pointOldMaster(ctx context.Context, r *TopologyRecovery, server *inst.Instance, master inst.InstanceKey, coords inst.BinlogCoordinates, creds *mysql.ChangeMasterSpec) error {
+	c := coords
+	spec := mysql.ChangeMasterSpec{Master: master, Coordinates: &c, GTID: mysql.GTIDKeep}
+	if server.IsMariaDB() || server.UsingOracleGTID {
+		spec.GTID = mysql.GTIDNone
+	}
+	if creds != nil {
+		spec.User, spec.Password = creds.User, creds.Password
+	}
+	return rc.apply(r).ChangeMaster(ctx, server.Key, spec)
+}
+
 // pointByCoordinates points a stopped replica at master's coordinates.
 func (rc *Recoverer) pointByCoordinates(ctx context.Context, r *TopologyRecovery, server *inst.Instance, master inst.InstanceKey, coords inst.BinlogCoordinates) error {
 	c := coords

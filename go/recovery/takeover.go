@@ -146,10 +146,28 @@ func (rc *Recoverer) takeoverRefusal(m, succ *inst.Instance) string {
 		return fmt.Sprintf("%s lags %ds, more than ReasonableMaintenanceReplicationLagSeconds=%d", succ.Key, succ.ReplicationLagSeconds.Int64, maxLag)
 	case !m.IsLastCheckValid:
 		return fmt.Sprintf("the master %s cannot be reached: use recover or force-master-failover", m.Key)
-	case !succ.UsingGTID():
-		return fmt.Sprintf("%s does not replicate by GTID", succ.Key)
+	case !succ.UsingGTID() && !succ.CanRelay():
+		// by binlog coordinates, the others follow the successor's own
+		// binary log from where it stood when they had all caught up
+		return fmt.Sprintf("%s replicates by binlog coordinates without log_bin and log_slave_updates: the other servers could not follow it", succ.Key)
 	}
 	return ""
+}
+
+// byGTID says whether a takeover moves everybody by GTID: the successor
+// and every other replica use it. Otherwise every server is pointed at the
+// successor's binlog coordinates, taken while they all stood at the
+// read-only master's last position.
+func byGTID(succ *inst.Instance, replicas []*inst.Instance) bool {
+	if !succ.UsingGTID() {
+		return false
+	}
+	for _, x := range replicas {
+		if !x.UsingGTID() {
+			return false
+		}
+	}
+	return true
 }
 
 // takeover runs the planned switchover steps.
@@ -187,7 +205,8 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 	if m, err = rc.d.Reader.Instance(ctx, m.Key); err != nil {
 		return undo(err)
 	}
-	if err := rc.catchUp(ctx, r, m, replicas); err != nil {
+	gtid := byGTID(succ, replicas)
+	if err := rc.catchUp(ctx, r, m, replicas, gtid); err != nil {
 		return undo(err)
 	}
 	rc.probeAll(ctx, keysOf(replicas))
@@ -206,16 +225,26 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 		return undo(err)
 	}
 	lost := []LostReplica{}
-	outcome := rc.moveSiblings(ctx, r, succ, others, true, &lost)
+	// succ as probed while stopped and read-only: its binlog coordinates
+	// then are where the others, at the master's last position, continue.
+	outcome := rc.moveSiblings(ctx, r, succ, others, gtid, &lost)
 	for _, l := range lost {
 		r.LostReplicas = append(r.LostReplicas, l.Instance.Key)
 	}
-	if err := rc.pointByGTID(ctx, r, m, succ.Key, true, creds); err != nil {
-		r.addError(err)
-		rc.decide(ctx, r, "could not point the old master %s below %s: %v", m.Key, succ.Key, err)
+	how := "by GTID"
+	var err2 error
+	if gtid {
+		err2 = rc.pointByGTID(ctx, r, m, succ.Key, true, creds)
+	} else {
+		how = "at " + succ.SelfBinlogCoordinates.String()
+		err2 = rc.pointOldMaster(ctx, r, m, succ.Key, succ.SelfBinlogCoordinates, creds)
+	}
+	if err2 != nil {
+		r.addError(err2)
+		rc.decide(ctx, r, "could not point the old master %s below %s: %v", m.Key, succ.Key, err2)
 	} else {
 		outcome[m.Key] = "demoted below " + succ.Key.String()
-		rc.decide(ctx, r, "pointed the old master %s below %s by GTID", m.Key, succ.Key)
+		rc.decide(ctx, r, "pointed the old master %s below %s %s", m.Key, succ.Key, how)
 		if auto {
 			if err := rc.startAndWait(ctx, r, m.Key); err != nil {
 				r.addError(err)
@@ -235,8 +264,9 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 }
 
 // catchUp waits until every replica has applied the read-only master's
-// last transaction, then stops them.
-func (rc *Recoverer) catchUp(ctx context.Context, r *TopologyRecovery, m *inst.Instance, replicas []*inst.Instance) error {
+// last transaction (its GTID position, or its binlog coordinates), then
+// stops them.
+func (rc *Recoverer) catchUp(ctx context.Context, r *TopologyRecovery, m *inst.Instance, replicas []*inst.Instance, gtid bool) error {
 	wait := time.Duration(max(rc.d.Config.ReasonableMaintenanceReplicationLagSeconds, 1)) * time.Second
 	c, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
@@ -244,8 +274,17 @@ func (rc *Recoverer) catchUp(ctx context.Context, r *TopologyRecovery, m *inst.I
 	if m.IsMariaDB() {
 		target = m.MariaDBGtidBinlogPos
 	}
+	if !gtid {
+		target = m.SelfBinlogCoordinates.String()
+	}
 	for _, x := range replicas {
-		if err := rc.apply(r).WaitForGTID(c, x.Key, target); err != nil {
+		var err error
+		if gtid {
+			err = rc.apply(r).WaitForGTID(c, x.Key, target)
+		} else {
+			err = rc.apply(r).WaitForCoordinates(c, x.Key, m.SelfBinlogCoordinates)
+		}
+		if err != nil {
 			return fmt.Errorf("%s did not catch up with %s within %s: %w", x.Key, target, wait, err)
 		}
 		if err := rc.apply(r).StopReplication(ctx, x.Key); err != nil {

@@ -108,3 +108,40 @@ func TestSuccessorDowntimeEnded(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, strings.Join(stored[0].Decision, "\n"), "ended the downtime of the successor "+f.r2.String()+" (by ops: reimage")
 }
+
+// TestGracefulTakeoverBinlogPositions: every replica on binlog
+// coordinates. The read-only master's replicas catch up with its last
+// position, replica2 is promoted, and replica1 and the old master are
+// pointed at replica2's binlog coordinates taken while it was stopped and
+// read-only: a row written on the new master reaches all three, still
+// by coordinates.
+func TestGracefulTakeoverBinlogPositions(t *testing.T) {
+	f := setup(t, func(c *config.Config) { c.ReplicationCredentialsQuery = "SELECT 'repl', 'repl_pass'" }, nil)
+	ctx := context.Background()
+	for _, k := range []inst.InstanceKey{f.r1, f.r2, f.r3} {
+		_, err := f.sb.SQL(k.Port, "STOP SLAVE; CHANGE MASTER TO MASTER_USE_GTID=no; START SLAVE")
+		require.NoError(t, err)
+		require.NoError(t, f.sb.WaitReplicating(ctx, k.Port))
+		_, err = f.disc.Probe(ctx, k)
+		require.NoError(t, err)
+	}
+	f.requireFlows(t, f.master, f.r1, f.r2, f.r3)
+	rec, err := f.rc.GracefulMasterTakeover(ctx, f.master.String(), f.r2, true)
+	require.NoError(t, err)
+	require.True(t, rec.IsSuccessful, "errors: %v; decision: %v", rec.AllErrors, rec.Decision)
+	require.Equal(t, f.r2, *rec.SuccessorKey)
+	require.Equal(t, f.r2.Port, f.masterPortOf(t, f.master), "the old master below the new one")
+	require.Equal(t, f.r2.Port, f.masterPortOf(t, f.r1))
+	require.Equal(t, f.r1.Port, f.masterPortOf(t, f.r3), "replica3 stays below replica1")
+	ro, err := f.sb.SQL(f.r2.Port, "SELECT @@read_only")
+	require.NoError(t, err)
+	require.Equal(t, "0", strings.TrimSpace(ro))
+	f.requireFlows(t, f.r2, f.master, f.r1, f.r3)
+	for _, k := range []inst.InstanceKey{f.master, f.r1} {
+		st, err := f.in.ReplicationStatus(ctx, k)
+		require.NoError(t, err)
+		require.False(t, st.UsingGTID(), "%s by binlog coordinates", k)
+		require.Empty(t, st.LastSQLError, "%s", k)
+	}
+	require.Contains(t, strings.Join(rec.Decision, "\n"), "pointed the old master "+f.master.String()+" below "+f.r2.String()+" at ")
+}
