@@ -143,7 +143,7 @@ func (s *service) deps() (orchttp.Deps, error) {
 // elector deletes its row so that another node takes over at its next tick
 // instead of waiting for the expiry; then in-flight requests finish.
 func (s *service) run(ctx context.Context) error {
-	srv := orchttp.NewHTTPServer(s.server, s.tls)
+	srv := orchttp.NewHTTPServer(s.server, s.tls, orchttp.DefaultLimits())
 	electCtx, stopElection := context.WithCancel(context.WithoutCancel(ctx))
 	leadCtx, stopLeading := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopElection()

@@ -56,6 +56,7 @@ var keyGroups = []keyGroup{
 		{"StatusOUVerify", "Apply the `SSLValidOUs` check on the status endpoint too."},
 		{"WebMessage", "A banner shown at the top of every web UI page (e.g. \"staging\")."},
 		{"RemoveTextFromHostnameDisplay", "Text removed from host names when the web UI displays them (e.g. a common domain suffix)."},
+		{"HTTPMaxConcurrentRequests", "Most API requests served at once; one more is answered 503 at once (the load-balancer checks are not counted). 0: 256. This project's key; see api.md, \"Limits\"."},
 	}},
 	{"Backend store", []keyDoc{
 		{"BackendDB", "Which store holds orchestrator's state: `sqlite3` (also `sqlite`; embedded, one node) or `mysql` (shared by several nodes). Unset: `mysql` when `MySQLOrchestratorHost` is set, else `sqlite3`."},

@@ -32,7 +32,7 @@ func (s *Server) clusterRoutes() []Route {
 		{Path: "/api/cluster-info/:clusterHint", Bare: true, Handler: s.clusterInfo, Doc: "ClusterInfo of a cluster"},
 		{Path: "/api/cluster-info/alias/:clusterAlias", Bare: true, Handler: s.clusterInfo, Doc: "ClusterInfo of a cluster by alias"},
 		{Path: "/api/clusters-info", Bare: true, Handler: s.clustersInfo, Doc: "ClusterInfo of every cluster"},
-		{Path: "/api/set-cluster-alias/:clusterName", Mutates: true, Handler: s.setClusterAlias, Doc: "set a cluster alias (?alias=)"},
+		{Path: "/api/set-cluster-alias/:clusterName", Mutates: true, Handler: s.setClusterAlias, Query: []Param{q("alias", "the alias (required)")}, Doc: "set a cluster alias (?alias=)"},
 		{Path: "/api/reload-cluster-alias", Handler: s.reloadClusterAlias, Doc: "deprecated: aliases are read from the backend on every request"},
 		{Path: "/api/snapshot-topologies", Mutates: true, Handler: s.snapshotTopologies, Doc: "record every instance's master in the topology history"},
 		{Path: "/api/submit-masters-to-kv-stores", Mutates: true, Handler: s.submitMastersToKV, Doc: "write every cluster's master to the KV store"},

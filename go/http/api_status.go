@@ -7,9 +7,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-martini/martini"
-	"github.com/martini-contrib/render"
-
 	"orchestrator/go/backend"
 )
 
@@ -30,8 +27,8 @@ type HealthStatus struct {
 
 func (s *Server) statusRoutes() []Route {
 	return []Route{
-		{Path: "/api/health", Handler: s.health, Doc: "node health: backend reachable, leader, available nodes, version, uptime"},
-		{Path: "/api/status", Handler: s.health, Doc: "same as /api/health"},
+		{Path: "/api/health", Public: true, Handler: s.health, Doc: "node health: backend reachable, leader, available nodes, version, uptime"},
+		{Path: "/api/status", Public: true, Handler: s.health, Doc: "same as /api/health"},
 		{Path: "/api/reelect", Mutates: true, Handler: s.reelect, Doc: "ask the leader to step down so that a new election happens (within about a second)"},
 	}
 }
@@ -80,40 +77,47 @@ type errUnhealthy struct{ msg string }
 
 func (e errUnhealthy) Error() string { return "Application node is unhealthy: " + e.msg }
 
-// leaderRoutes are plain-status checks for load balancers.
-func (s *Server) leaderRoutes(router martini.Router, prefix string) {
-	ok := func(ren render.Render) { ren.JSON(http.StatusOK, "OK") }
-	router.Get(prefix+"/api/lb-check", ok)
-	router.Get(prefix+"/api/_ping", ok)
-	router.Get(prefix+"/health/live", ok)
-	leader := func(params martini.Params, ren render.Render) {
-		if s.deps.Node.IsLeader() {
-			ren.JSON(http.StatusOK, "OK")
-			return
-		}
-		code := http.StatusNotFound
-		if c := params["errorStatusCode"]; c != "" {
-			if n, err := parseStatus(c); err == nil {
-				code = n
-			}
-		}
-		ren.JSON(code, "Not leader")
+// leaderRoutes are the load-balancer checks: bare JSON strings with a
+// status code of their own, answered without authentication.
+func (s *Server) leaderRoutes() []Route {
+	check := func(path string, h Handler, doc string) Route {
+		return Route{Path: path, Public: true, Bare: true, Handler: h, Doc: doc}
 	}
-	router.Get(prefix+"/api/leader-check", leader)
-	router.Get(prefix+"/api/leader-check/:errorStatusCode", leader)
-	router.Get(prefix+"/api/routed-leader-check", leader)
-	router.Get(prefix+"/health/leader", leader)
-	router.Get(prefix+"/health/ready", func(req *http.Request, ren render.Render) {
-		if err := s.deps.Store.Ping(req.Context()); err != nil {
-			ren.JSON(http.StatusServiceUnavailable, "backend unreachable")
-			return
+	return []Route{
+		check("/api/lb-check", alwaysOK, "always 200 \"OK\" while the process serves HTTP"),
+		check("/api/_ping", alwaysOK, "always 200 \"OK\" (same as lb-check)"),
+		check("/health/live", alwaysOK, "liveness: always 200 \"OK\""),
+		check("/api/leader-check", s.leaderCheck, "200 \"OK\" on the leader, 404 \"Not leader\" elsewhere"),
+		check("/api/leader-check/:errorStatusCode", s.leaderCheck, "same, answering :errorStatusCode (100-599) instead of 404 on other nodes"),
+		check("/api/routed-leader-check", s.leaderCheck, "same as leader-check (no raft: no routing to do)"),
+		check("/health/leader", s.leaderCheck, "same as leader-check"),
+		check("/health/ready", s.ready, "readiness: 200 \"OK\" when the backend answers and its schema is current, else 503 with the reason"),
+	}
+}
+
+func alwaysOK(*Request) (any, string, error) { return Status{Code: http.StatusOK, Body: "OK"}, "", nil }
+
+func (s *Server) leaderCheck(r *Request) (any, string, error) {
+	if s.deps.Node.IsLeader() {
+		return Status{Code: http.StatusOK, Body: "OK"}, "", nil
+	}
+	code := http.StatusNotFound
+	if c := r.Param("errorStatusCode"); c != "" {
+		if n, err := parseStatus(c); err == nil {
+			code = n
 		}
-		if v, err := s.deps.Store.DeployedVersion(req.Context()); err != nil || v < backend.SchemaVersion() {
-			ren.JSON(http.StatusServiceUnavailable, "schema not current")
-			return
-		}
-		ren.JSON(http.StatusOK, "OK")
-	})
+	}
+	return Status{Code: code, Body: "Not leader"}, "", nil
+}
+
+func (s *Server) ready(r *Request) (any, string, error) {
+	if err := s.deps.Store.Ping(r.Ctx); err != nil {
+		return Status{Code: http.StatusServiceUnavailable, Body: "backend unreachable"}, "", nil
+	}
+	if v, err := s.deps.Store.DeployedVersion(r.Ctx); err != nil || v < backend.SchemaVersion() {
+		return Status{Code: http.StatusServiceUnavailable, Body: "schema not current"}, "", nil
+	}
+	return Status{Code: http.StatusOK, Body: "OK"}, "", nil
 }
 
 func parseStatus(s string) (int, error) {

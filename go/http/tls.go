@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"orchestrator/go/config"
 )
@@ -64,10 +63,11 @@ func caPool(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// NewHTTPServer is the net/http server of the service: timeouts, and the
-// HTTPS settings from TLSConfig (nil: plain HTTP).
-func NewHTTPServer(h http.Handler, t *tls.Config) *http.Server {
-	return &http.Server{Handler: h, TLSConfig: t, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+// NewHTTPServer is the net/http server of the service: the limits (see
+// Limits), and the HTTPS settings from TLSConfig (nil: plain HTTP).
+func NewHTTPServer(h http.Handler, t *tls.Config, l Limits) *http.Server {
+	return &http.Server{Handler: h, TLSConfig: t, ReadHeaderTimeout: l.ReadHeader, ReadTimeout: l.Read, WriteTimeout: l.Write,
+		IdleTimeout: l.Idle, MaxHeaderBytes: l.MaxHeaderBytes}
 }
 
 // Serve serves on ln, over TLS when srv has a TLS configuration. A
