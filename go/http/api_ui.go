@@ -21,8 +21,8 @@ func (s *Server) uiRoutes() []Route {
 		{Path: "/api/ui/clusters", Bare: true, Handler: s.uiClusters, Doc: "every cluster with master, instance count, data centers, problems and recovery settings"},
 		{Path: "/api/ui/move-plans/:host/:port", Bare: true, Handler: s.uiMovePlans, Query: []Param{replicas},
 			Doc: "for every other instance of the cluster: can this instance (?replicas=true: its replicas) go below it, and by which operation"},
-		{Path: "/api/ui/can-move/:host/:port/:belowHost/:belowPort", Bare: true, Handler: s.uiCanMove,
-			Query: []Param{replicas, q("live", "true: probe the servers first")},
+		{Path: "/api/ui/can-move/:host/:port/:belowHost/:belowPort", Bare: true, Handler: s.uiCanMove, MutatesWhen: "live",
+			Query: []Param{replicas, q("live", "true: probe the servers first (a refresh: authorised as a change)")},
 			Doc:   "can this instance (?replicas=true: its replicas) go below the other, and how; ?live=true probes the servers first"},
 	}
 }
