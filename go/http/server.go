@@ -245,6 +245,8 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, inst.ErrUnauthorized):
 		return http.StatusUnauthorized
+	case errors.Is(err, inst.ErrServerFailed):
+		return http.StatusBadGateway
 	case errors.Is(err, errBusy):
 		return http.StatusServiceUnavailable
 	}
