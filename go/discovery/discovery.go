@@ -50,6 +50,7 @@ type Discoverer struct {
 	onProblem func(clusterName string)
 	stats     Stats
 	latency   *metrics.Histogram
+	samples   samples // recent probes, queue sizes and batch writes (samples.go)
 
 	// placedMu guards placed apart from mu: every probe of a replica reads
 	// its master's placement, and 300 workers queued on mu for it.
@@ -94,8 +95,10 @@ func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
 		retryAt: map[inst.InstanceKey]time.Time{}, lastProbe: map[inst.InstanceKey]time.Time{}, placed: map[inst.InstanceKey]placement{},
 		onProblem: func(string) {},
 		latency:   metrics.NewHistogram(),
+		samples:   newSamples(cfg.DiscoveryQueueMaxStatisticsSize),
 	}
 	d.writer = newShardedWriter(store.WriteInstances, 0, writeShards(store))
+	d.writer.recordInto(d.samples.writes)
 	d.resolver.record = d.recordResolve
 	return d
 }
@@ -253,6 +256,7 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey, wa
 	d.latency.Observe(latency)
 	if err != nil {
 		d.recordFailure(ctx, key, err, latency)
+		d.recordProbe(started, key, latency, err)
 		return nil, err
 	}
 	i.LastDiscoveryLatency = latency
@@ -273,6 +277,7 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey, wa
 	} else {
 		d.writer.Submit(ctx, i)
 	}
+	d.recordProbe(started, key, latency, nil)
 	d.remember(i)
 	if moved {
 		if err := d.propagateCluster(ctx, i); err != nil {

@@ -14,6 +14,7 @@ import (
 // Run polls until ctx ends: every tick it queues the instances due for a
 // refresh; live servers are probed by DiscoveryMaxConcurrency workers and
 // failing ones by a separate, smaller pool so they never delay the others.
+// Once a second it samples the queue (QueueSamples).
 func (d *Discoverer) Run(ctx context.Context) {
 	workers := int(d.cfg.DiscoveryMaxConcurrency)
 	if workers <= 0 {
@@ -40,13 +41,18 @@ func (d *Discoverer) Run(ctx context.Context) {
 	tick := pollTick(d.cfg.InstancePoll())
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	sample := time.NewTicker(time.Second)
+	defer sample.Stop()
+	d.queueDue(ctx, tick)
 	for {
-		d.queueDue(ctx, tick)
 		select {
 		case <-ctx.Done():
 			wg.Wait()
 			return
+		case <-sample.C:
+			d.sampleQueue()
 		case <-t.C:
+			d.queueDue(ctx, tick)
 		}
 	}
 }

@@ -7,13 +7,12 @@ import (
 )
 
 // unsupportedRoutes answer reference endpoints of features this
-// orchestrator does not have (raft, runtime reload, metric
-// time series) with a clear 4xx JSON error, so that tools calling them get
+// orchestrator does not have (raft, runtime reload) with a clear 4xx JSON
+// error, so that tools calling them get
 // a reason instead of a 404 page; and grab-election, which is served
 // safely as a step-down of the current leader.
 func (s *Server) unsupportedRoutes() []Route {
 	raft := unsupported("raft is not used: leadership is a heartbeat row in the shared backend (see /api/status, /api/leader-check)")
-	series := unsupported("time series of internal metrics are not recorded; /metrics and /api/debug/metrics have the counters")
 	routes := []Route{
 		{Path: "/api/grab-election", Mutates: true, Handler: s.grabElection, Doc: "release leadership for a new election this node can win (a safe step-down of the current leader)"},
 		{Path: "/api/reload-configuration", Mutates: true, Handler: unsupported("configuration is read at start: restart the service (one node at a time) to apply changes"), Doc: "not supported: restart to reload",
@@ -25,11 +24,6 @@ func (s *Server) unsupportedRoutes() []Route {
 		"/api/raft-peers", "/api/raft-status", "/api/raft-snapshot", "/api/raft-add-peer/:addr", "/api/raft-remove-peer/:addr",
 		"/api/raft-follower-health-report/:authenticationToken/:raftBind/:raftAdvertise"} {
 		routes = append(routes, Route{Path: p, Handler: raft, Doc: "not supported: no raft"})
-	}
-	for _, m := range []string{"discovery-metrics", "discovery-queue-metrics", "backend-query-metrics", "write-buffer-metrics"} {
-		for _, kind := range []string{"raw", "aggregated"} {
-			routes = append(routes, Route{Path: fmt.Sprintf("/api/%s-%s/:seconds", m, kind), Handler: series, Doc: "not supported: see /metrics"})
-		}
 	}
 	return routes
 }

@@ -13,11 +13,10 @@ func TestUnsupportedAnswerWithReasons(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, nil)
 	for path, want := range map[string]string{
-		"/api/raft-state":               "raft is not used",
-		"/api/raft-yield-hint/x":        "raft is not used",
-		"/api/discovery-metrics-raw/60": "/metrics",
-		"/api/reload-configuration":     "restart the service",
-		"/api/make-master/h/3306":       "graceful-master-takeover",
+		"/api/raft-state":           "raft is not used",
+		"/api/raft-yield-hint/x":    "raft is not used",
+		"/api/reload-configuration": "restart the service",
+		"/api/make-master/h/3306":   "graceful-master-takeover",
 	} {
 		code, env, _ := get(t, s, path, "", "")
 		require.Equal(t, 404, code, path)

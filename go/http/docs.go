@@ -163,6 +163,18 @@ const apiTail = `
 ` + "`/api/debug/metrics`" + ` (also ` + "`/debug/metrics`" + `) gives the same counters as JSON, ` + "`/debug/vars`" + ` adds the
 process's memory statistics and goroutines. Every route, the load-balancer checks included, is counted under its pattern.
 
+Upstream's timing series answer bare JSON over the last ` + "`:seconds`" + ` (1 to 86400), from samples each component keeps
+in memory, in a bounded ring (the newest win; nothing is written to the backend): ` + "`/api/discovery-metrics-raw`" + ` and
+` + "`-aggregated`" + ` (every probe, by the poll loop or a request: server, time talking to it, time storing the result,
+error; at most 10,000 probes and ` + "`DiscoveryCollectionRetentionSeconds`" + ` back), ` + "`/api/discovery-queue-metrics-*`" + `
+(probes running and keys waiting, sampled once a second while this node polls: only the leader has samples; the newest
+` + "`:seconds`" + ` of at most ` + "`DiscoveryQueueMaxStatisticsSize`" + `), ` + "`/api/backend-query-metrics-*`" + ` (every backend statement; at
+most 10,000; ` + "`WaitLatency`" + ` is 0, the pool's wait being inside ` + "`ExecuteLatency`" + `) and ` + "`/api/write-buffer-metrics-*`" + `
+(every batch of probe results stored: how long its oldest row waited, how long the write took, rows; at most 2,000).
+Aggregates are count, mean, median, 95th percentile (nearest rank) and max; unlike upstream's, ` + "`SuccessfulDiscoveries`" + `
+counts only the probes that succeeded, and the write aggregates' wait fields are the waits (upstream overwrote them with
+the flush times).
+
 ## orchestrator-client
 
 ` + "`resources/bin/orchestrator-client`" + ` is a bash script (needs ` + "`curl`" + ` and ` + "`jq`" + `) with the
