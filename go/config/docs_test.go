@@ -268,6 +268,9 @@ func keyTables(defaults *Config, used map[string]bool) string {
 			if !used[k.key] {
 				meaning += unusedNote
 			}
+			if _, ok := Reloadable(k.key); ok {
+				meaning += " **Reloads** (SIGHUP, `/api/reload-configuration`)."
+			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", k.key, f.Type().String(), defaultText(f), strings.ReplaceAll(meaning, "|", `\|`))
 		}
 	}

@@ -50,7 +50,7 @@ func (s *Server) metricsSince(r *Request) (time.Time, error) {
 		return time.Time{}, err
 	}
 	window := time.Duration(n) * time.Second
-	if keep := time.Duration(s.cfg.DiscoveryCollectionRetentionSeconds) * time.Second; keep > 0 && window > keep {
+	if keep := time.Duration(s.conf().DiscoveryCollectionRetentionSeconds) * time.Second; keep > 0 && window > keep {
 		window = keep
 	}
 	return time.Now().Add(-window), nil

@@ -159,7 +159,7 @@ func (s *Server) submitPool(r *Request) (any, string, error) {
 	pool := r.Param("pool")
 	var keys []inst.InstanceKey
 	for _, part := range strings.FieldsFunc(r.Query("instances"), func(c rune) bool { return c == ',' || c == ' ' }) {
-		k, err := inst.ParseInstanceKey(part, s.cfg.DefaultInstancePort)
+		k, err := inst.ParseInstanceKey(part, s.conf().DefaultInstancePort)
 		if err != nil {
 			return nil, "", err
 		}
@@ -177,7 +177,7 @@ func (s *Server) pools(r *Request) (map[string][]inst.InstanceKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	since := time.Now().Add(-time.Duration(s.cfg.InstancePoolExpiryMinutes) * time.Minute)
+	since := time.Now().Add(-time.Duration(s.conf().InstancePoolExpiryMinutes) * time.Minute)
 	return s.deps.Store.PoolInstances(r.Ctx, name, r.Param("pool"), since)
 }
 

@@ -226,9 +226,9 @@ func (s *Server) graceful(auto bool) Handler {
 
 func (s *Server) recoveryFilters(*Request) (any, string, error) {
 	return map[string][]string{
-		"RecoverMasterClusterFilters":             s.cfg.RecoverMasterClusterFilters,
-		"RecoverIntermediateMasterClusterFilters": s.cfg.RecoverIntermediateMasterClusterFilters,
-		"RecoveryIgnoreHostnameFilters":           s.cfg.RecoveryIgnoreHostnameFilters,
+		"RecoverMasterClusterFilters":             s.conf().RecoverMasterClusterFilters,
+		"RecoverIntermediateMasterClusterFilters": s.conf().RecoverIntermediateMasterClusterFilters,
+		"RecoveryIgnoreHostnameFilters":           s.conf().RecoveryIgnoreHostnameFilters,
 	}, "Automated recovery configuration details", nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"orchestrator/go/backend"
+	"orchestrator/go/inst"
 )
 
 // HealthStatus is the body of /api/health and /api/status.
@@ -29,8 +30,25 @@ func (s *Server) statusRoutes() []Route {
 	return []Route{
 		{Path: "/api/health", Public: true, Handler: s.health, Doc: "node health: backend reachable, leader, available nodes, version, uptime"},
 		{Path: "/api/status", Public: true, Handler: s.health, Doc: "same as /api/health"},
+		{Path: "/api/reload-configuration", Mutates: true, Handler: s.reloadConfiguration, Query: []Param{q("config", "an extra .json file on this node, read after the service's own")},
+			Doc: "read the configuration files again and apply the keys that reload (config.Reloadable); Details says what was applied and what needs a restart",
+			Example: envelopeExample("Config reloaded", `{"Files":["/etc/orchestrator.conf.json"],"Applied":["ReadOnly","RecoverMasterClusterFilters"],`+
+				`"NeedRestart":["ListenAddress"],"Refused":null}`)},
 		{Path: "/api/reelect", Mutates: true, Handler: s.reelect, Doc: "ask the leader to step down so that a new election happens (within about a second)"},
 	}
+}
+
+// reloadConfiguration reloads this node's configuration (each node reloads
+// its own: ask every node, or send each a SIGHUP).
+func (s *Server) reloadConfiguration(r *Request) (any, string, error) {
+	if s.deps.Reloader == nil {
+		return nil, "", fmt.Errorf("%w: this process does not reload its configuration", inst.ErrNotFound)
+	}
+	report, err := s.deps.Reloader.Reload(r.Query("config"))
+	if err != nil {
+		return nil, "", err
+	}
+	return report, "Config reloaded", nil
 }
 
 // reelect asks the current leader to step down. The leader stops acting
@@ -49,7 +67,7 @@ func (s *Server) reelect(r *Request) (any, string, error) {
 
 func (s *Server) healthStatus(ctx context.Context) HealthStatus {
 	h := HealthStatus{Hostname: s.deps.Node.Hostname(), Token: s.deps.Node.Token(), AppVersion: s.deps.Node.AppVersion(),
-		Started: s.deps.Node.Started(), IsActiveNode: s.deps.Node.IsLeader(), DBBackend: s.cfg.BackendDB, AvailableNodes: []backend.Node{},
+		Started: s.deps.Node.Started(), IsActiveNode: s.deps.Node.IsLeader(), DBBackend: s.conf().BackendDB, AvailableNodes: []backend.Node{},
 		UptimeSeconds: int64(s.deps.Node.Uptime().Seconds())}
 	if err := s.deps.Store.Ping(ctx); err != nil {
 		h.Error = s.redact(err.Error())
@@ -59,7 +77,7 @@ func (s *Server) healthStatus(ctx context.Context) HealthStatus {
 	if n, err := s.deps.Store.ActiveNode(ctx); err == nil {
 		h.ActiveNode = n
 	}
-	if nodes, err := s.deps.Store.AvailableNodes(ctx, 2*s.cfg.HealthPollSeconds+1); err == nil {
+	if nodes, err := s.deps.Store.AvailableNodes(ctx, 2*s.conf().HealthPollSeconds+1); err == nil {
 		h.AvailableNodes = nodes
 	}
 	return h

@@ -42,8 +42,8 @@ type UISession struct {
 
 func (s *Server) uiSession(r *Request) (any, string, error) {
 	return UISession{
-		CanMutate: s.CanMutate(r.HTTP), ReadOnly: s.cfg.ReadOnly, User: r.User, AuthenticationMethod: s.cfg.AuthenticationMethod,
-		URLPrefix: s.cfg.URLPrefix, WebMessage: s.cfg.WebMessage, Hostname: s.deps.Node.Hostname(),
+		CanMutate: s.CanMutate(r.HTTP), ReadOnly: s.conf().ReadOnly, User: r.User, AuthenticationMethod: s.conf().AuthenticationMethod,
+		URLPrefix: s.conf().URLPrefix, WebMessage: s.conf().WebMessage, Hostname: s.deps.Node.Hostname(),
 		IsLeader: s.deps.Node.IsLeader(), AppVersion: s.deps.Node.AppVersion(),
 	}, "", nil
 }

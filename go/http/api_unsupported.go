@@ -7,16 +7,14 @@ import (
 )
 
 // unsupportedRoutes answer reference endpoints of features this
-// orchestrator does not have (raft, runtime reload) with a clear 4xx JSON
-// error, so that tools calling them get
+// orchestrator does not have (raft, legacy promotions) with a clear 4xx
+// JSON error, so that tools calling them get
 // a reason instead of a 404 page; and grab-election, which is served
 // safely as a step-down of the current leader.
 func (s *Server) unsupportedRoutes() []Route {
 	raft := unsupported("raft is not used: leadership is a heartbeat row in the shared backend (see /api/status, /api/leader-check)")
 	routes := []Route{
 		{Path: "/api/grab-election", Mutates: true, Handler: s.grabElection, Doc: "release leadership for a new election this node can win (a safe step-down of the current leader)"},
-		{Path: "/api/reload-configuration", Mutates: true, Handler: unsupported("configuration is read at start: restart the service (one node at a time) to apply changes"), Doc: "not supported: restart to reload",
-			Example: okExample(`{}`)},
 		{Path: "/api/make-master/:host/:port", Mutates: true, Handler: unsupported("make-master is not supported: use graceful-master-takeover"), Doc: "not supported: use graceful-master-takeover"},
 		{Path: "/api/make-local-master/:host/:port", Mutates: true, Handler: unsupported("make-local-master is not supported: use take-master or regroup-replicas"), Doc: "not supported: use take-master or regroup-replicas"},
 	}

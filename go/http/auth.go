@@ -16,7 +16,7 @@ var errForbidden = errors.New("forbidden")
 // basicAuth reports an AuthenticationMethod that asks for a user and
 // password (a 401 then says so, for curl -u and browsers).
 func (s *Server) basicAuth() bool {
-	return s.cfg.AuthenticationMethod == "basic" || s.cfg.AuthenticationMethod == "multi"
+	return s.conf().AuthenticationMethod == "basic" || s.conf().AuthenticationMethod == "multi"
 }
 
 // authorize applies AuthenticationMethod, then, for mutating routes,
@@ -26,7 +26,7 @@ func (s *Server) authorize(req *http.Request, mutates bool) (string, error) {
 	if err != nil || !mutates {
 		return user, err
 	}
-	if s.cfg.ReadOnly {
+	if s.conf().ReadOnly {
 		return user, fmt.Errorf("orchestrator is in read-only mode: %w", inst.ErrReadOnly)
 	}
 	if !power {
@@ -37,16 +37,16 @@ func (s *Server) authorize(req *http.Request, mutates bool) (string, error) {
 
 // authenticate identifies the user and says whether they may mutate.
 func (s *Server) authenticate(req *http.Request) (user string, power bool, err error) {
-	switch s.cfg.AuthenticationMethod {
+	switch s.conf().AuthenticationMethod {
 	case "basic", "multi":
 		user, pass, ok := req.BasicAuth()
 		if !ok {
 			return "", false, fmt.Errorf("authentication required: %w", inst.ErrUnauthorized)
 		}
-		if s.cfg.AuthenticationMethod == "multi" && user == "readonly" {
+		if s.conf().AuthenticationMethod == "multi" && user == "readonly" {
 			return user, false, nil
 		}
-		if !constantTimeEqual(user, s.cfg.HTTPAuthUser) || !constantTimeEqual(pass, s.cfg.HTTPAuthPassword) {
+		if !constantTimeEqual(user, s.conf().HTTPAuthUser) || !constantTimeEqual(pass, s.conf().HTTPAuthPassword) {
 			return "", false, fmt.Errorf("invalid credentials: %w", inst.ErrUnauthorized)
 		}
 		return user, true, nil
@@ -58,19 +58,19 @@ func (s *Server) authenticate(req *http.Request) (user string, power bool, err e
 }
 
 func (s *Server) proxyHeader() string {
-	if s.cfg.AuthUserHeader == "" {
+	if s.conf().AuthUserHeader == "" {
 		return "X-Forwarded-User"
 	}
-	return s.cfg.AuthUserHeader
+	return s.conf().AuthUserHeader
 }
 
 // isPowerUser applies PowerAuthUsers ("*" = anyone) and PowerAuthGroups
 // (unix groups of the named user on this host).
 func (s *Server) isPowerUser(name string) bool {
-	if slices.Contains(s.cfg.PowerAuthUsers, "*") || (name != "" && slices.Contains(s.cfg.PowerAuthUsers, name)) {
+	if slices.Contains(s.conf().PowerAuthUsers, "*") || (name != "" && slices.Contains(s.conf().PowerAuthUsers, name)) {
 		return true
 	}
-	if name == "" || len(s.cfg.PowerAuthGroups) == 0 {
+	if name == "" || len(s.conf().PowerAuthGroups) == 0 {
 		return false
 	}
 	u, err := user.Lookup(name)
@@ -82,7 +82,7 @@ func (s *Server) isPowerUser(name string) bool {
 		return false
 	}
 	for _, gid := range gids {
-		if g, err := user.LookupGroupId(gid); err == nil && slices.Contains(s.cfg.PowerAuthGroups, g.Name) {
+		if g, err := user.LookupGroupId(gid); err == nil && slices.Contains(s.conf().PowerAuthGroups, g.Name) {
 			return true
 		}
 	}

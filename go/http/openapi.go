@@ -24,8 +24,8 @@ func (s *Server) OpenAPI() map[string]any {
 	if s.deps.Node != nil {
 		version = s.deps.Node.AppVersion()
 	}
-	routes, prefix := s.routes, s.cfg.URLPrefix
-	schemes, security := securitySchemes(s.cfg.AuthenticationMethod, s.proxyHeader())
+	routes, prefix := s.routes, s.conf().URLPrefix
+	schemes, security := securitySchemes(s.conf().AuthenticationMethod, s.proxyHeader())
 	paths := map[string]any{}
 	for _, rt := range routes {
 		op := map[string]any{

@@ -76,7 +76,7 @@ func seconded(h http.HandlerFunc, def int) Handler {
 // profileIndex lists the profiles with links (under URLPrefix).
 func (s *Server) profileIndex(*Request) (any, string, error) {
 	var b strings.Builder
-	base := html.EscapeString(s.cfg.URLPrefix) + "/debug/pprof/"
+	base := html.EscapeString(s.conf().URLPrefix) + "/debug/pprof/"
 	b.WriteString("<!DOCTYPE html>\n<html><head><title>/debug/pprof</title></head><body>\n<h1>/debug/pprof</h1>\n<table>\n")
 	profiles := runtimepprof.Profiles()
 	sort.Slice(profiles, func(a, c int) bool { return profiles[a].Name() < profiles[c].Name() })

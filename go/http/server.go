@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -25,7 +26,7 @@ import (
 
 // Server is the HTTP front end.
 type Server struct {
-	cfg       *config.Config
+	cfg       atomic.Pointer[config.Config] // replaced whole by ApplyConfig
 	deps      Deps
 	routes    []Route
 	router    martini.Router
@@ -38,7 +39,8 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(cfg *config.Config, deps Deps) *Server {
-	s := &Server{cfg: cfg, deps: deps, metrics: newMetrics(), coalescer: newCoalescer()}
+	s := &Server{deps: deps, metrics: newMetrics(), coalescer: newCoalescer()}
+	s.cfg.Store(cfg)
 	s.views = newViews(&s.deps, s.coalescer)
 	s.limits = newLimits(cfg.HTTPMaxConcurrentRequests)
 	s.routes = append(s.routeTable(), s.openAPIRoutes()...)
@@ -47,6 +49,25 @@ func New(cfg *config.Config, deps Deps) *Server {
 	}
 	s.mux = s.build()
 	return s
+}
+
+// conf is the configuration the server runs with now.
+func (s *Server) conf() *config.Config { return s.cfg.Load() }
+
+// ApplyConfig takes a reloaded configuration: ReadOnly, the
+// authentication keys (AuthenticationMethod, HTTPAuthUser,
+// HTTPAuthPassword, AuthUserHeader, PowerAuthUsers, PowerAuthGroups),
+// WebMessage and the recovery filters it reports apply from the next
+// request. The routes, URLPrefix, StatusEndpoint, TLS and the listen
+// address were set at start: the reloader hands it a configuration
+// where they are unchanged. A configuration that names basic or multi
+// authentication without both credentials is refused.
+func (s *Server) ApplyConfig(cfg *config.Config) error {
+	if (cfg.AuthenticationMethod == "basic" || cfg.AuthenticationMethod == "multi") && (cfg.HTTPAuthUser == "" || cfg.HTTPAuthPassword == "") {
+		return fmt.Errorf("http: AuthenticationMethod %q needs HTTPAuthUser and HTTPAuthPassword", cfg.AuthenticationMethod)
+	}
+	s.cfg.Store(cfg)
+	return nil
 }
 
 // Metrics returns the counters served at /metrics; recovery code records
@@ -71,7 +92,7 @@ func (s *Server) build() http.Handler {
 	m.Use(render.Renderer(render.Options{IndentJSON: false}))
 	router := martini.NewRouter()
 	s.router = router
-	prefix := s.cfg.URLPrefix
+	prefix := s.conf().URLPrefix
 	for _, rt := range s.routes {
 		rt := rt
 		router.Get(prefix+rt.Path, func(params martini.Params, req *http.Request, ren render.Render) {
@@ -254,7 +275,7 @@ func statusOf(err error) int {
 }
 
 func (s *Server) redact(msg string) string {
-	for _, secret := range s.cfg.Secrets() {
+	for _, secret := range s.conf().Secrets() {
 		msg = strings.ReplaceAll(msg, secret, "********")
 	}
 	return msg

@@ -219,12 +219,12 @@ func (rc *Recoverer) detect(ctx context.Context, e analysis.ReplicationAnalysis)
 		}
 		return
 	}
-	if !isNew || len(rc.d.Config.OnFailureDetectionProcesses) == 0 {
+	if !isNew || len(rc.conf().OnFailureDetectionProcesses) == 0 {
 		return
 	}
 	r := rc.newRecovery(e, kindOf(e.Analysis), "")
 	r.UID = ""
-	if err := rc.runHooks(ctx, "OnFailureDetectionProcesses", rc.d.Config.OnFailureDetectionProcesses, rc.hookVarsOf(r, nil)); err != nil {
+	if err := rc.runHooks(ctx, "OnFailureDetectionProcesses", rc.conf().OnFailureDetectionProcesses, rc.hookVarsOf(r, nil)); err != nil {
 		log.Errorf("detection hooks for %s: %v", e.AnalyzedInstanceKey, err)
 	}
 }
@@ -250,14 +250,14 @@ func (rc *Recoverer) automated(ctx context.Context, e analysis.ReplicationAnalys
 // recent failovers.
 func (rc *Recoverer) maintain(ctx context.Context, leader Fence) {
 	rc.flushUnresolved(ctx)
-	period := time.Duration(rc.d.Config.FailureDetectionPeriodBlockMinutes) * time.Minute
+	period := time.Duration(rc.conf().FailureDetectionPeriodBlockMinutes) * time.Minute
 	if period <= 0 {
 		period = detectionPeriod
 	}
 	if _, err := rc.d.Store.ExpireDetections(ctx, period); err != nil && ctx.Err() == nil {
 		log.Errorf("expire detections: %v", err)
 	}
-	block := rc.d.Config.RecoveryPeriodBlock()
+	block := rc.conf().RecoveryPeriodBlock()
 	if _, err := rc.d.Store.ExpireRecoveryPeriods(ctx, block); err != nil && ctx.Err() == nil {
 		log.Errorf("expire recovery periods: %v", err)
 	}

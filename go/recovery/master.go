@@ -35,7 +35,7 @@ func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery,
 	drained := map[inst.InstanceKey]bool{}
 	if !req.DryRun {
 		timeout := rc.drainTimeout()
-		if rc.d.Config.DelayMasterPromotionIfSQLThreadNotUpToDate {
+		if rc.conf().DelayMasterPromotionIfSQLThreadNotUpToDate {
 			timeout *= 6
 		}
 		rc.step(ctx, r, "stopping replication on %d replicas, letting each apply its relay log (up to %s)", len(replicas), timeout)
@@ -147,7 +147,7 @@ func (rc *Recoverer) promote(ctx context.Context, r *TopologyRecovery, cand *ins
 			return err
 		}
 	}
-	if rc.d.Config.ApplyMySQLPromotionAfterMasterFailover || graceful {
+	if rc.conf().ApplyMySQLPromotionAfterMasterFailover || graceful {
 		if err := rc.apply(r).StopReplication(ctx, cand.Key); err != nil {
 			return err
 		}
@@ -200,7 +200,7 @@ func (rc *Recoverer) finishLost(ctx context.Context, r *TopologyRecovery, failed
 		if _, ok := outcome[k]; !ok {
 			outcome[k] = "lost: " + l.Reason
 		}
-		if rc.d.Config.DetachLostReplicas() && l.Instance.IsLastCheckValid {
+		if rc.conf().DetachLostReplicas() && l.Instance.IsLastCheckValid {
 			if err := rc.apply(r).DetachMasterHost(ctx, k); err != nil {
 				r.addError(err)
 			} else {
