@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
+
+	"github.com/outbrain/golib/log"
 
 	"orchestrator/go/backend"
 	"orchestrator/go/inst"
@@ -34,6 +37,8 @@ func (s *Server) statusRoutes() []Route {
 			Doc: "read the configuration files again and apply the keys that reload (config.Reloadable); Details says what was applied and what needs a restart",
 			Example: envelopeExample("Config reloaded", `{"Files":["/etc/orchestrator.conf.json"],"Applied":["ReadOnly","RecoverMasterClusterFilters"],`+
 				`"NeedRestart":["ListenAddress"],"Refused":null}`)},
+		{Path: "/api/grab-election", Mutates: true, Handler: s.grabElection,
+			Doc: "make this node the leader now: the current leader is asked to hand over, stops acting, then gives this node the leader row; answers once this node leads"},
 		{Path: "/api/reelect", Mutates: true, Handler: s.reelect, Doc: "ask the leader to step down so that a new election happens (within about a second)"},
 	}
 }
@@ -49,6 +54,57 @@ func (s *Server) reloadConfiguration(r *Request) (any, string, error) {
 		return nil, "", err
 	}
 	return report, "Config reloaded", nil
+}
+
+// grabElection makes this node the leader, safely: the current leader
+// must have stopped acting before this node acts. A missing or expired
+// leader row (its holder's fencing window has passed) is taken at once;
+// a live leader is asked to hand over (backend.RequestHandover): at its
+// next election tick it finds its row marked, stops counting itself
+// leader (its leader work is fenced from then on), and gives the row to
+// this node, whose next tick refreshes it. The answer comes once this
+// node leads, or with a 409 when it did not within the expiry and a few
+// ticks (the leader's row expired and another node took it meanwhile).
+func (s *Server) grabElection(r *Request) (any, string, error) {
+	n := s.deps.Node
+	if n.IsLeader() {
+		return n.Hostname(), "This node is the leader", nil
+	}
+	cfg := s.conf()
+	won, err := s.deps.Store.AttemptElection(r.Ctx, n.Hostname(), n.Token(), int(cfg.ActiveNodeExpire().Seconds()))
+	if err != nil {
+		return nil, "", fmt.Errorf("grab election: %w", err)
+	}
+	if !won {
+		asked, err := s.deps.Store.RequestHandover(r.Ctx, n.Hostname(), n.Token())
+		if err != nil && !errors.Is(err, backend.ErrNoRows) { // no row now: the next tick elects, maybe this node
+			return nil, "", err
+		}
+		if err == nil {
+			log.Infof("grab-election: asked %s (token %s) to hand leadership over to this node", asked.Hostname, asked.Token)
+		}
+	}
+	within := cfg.ActiveNodeExpire() + 3*cfg.HealthPoll()
+	if err := waitFor(r.Ctx, within, n.IsLeader); err != nil {
+		return nil, "", fmt.Errorf("%w: grab election: this node did not become the leader within %s (%v); see /api/status", inst.ErrRefused, within, err)
+	}
+	return n.Hostname(), "This node is now the leader", nil
+}
+
+// waitFor polls cond every 20 ms until it holds, within passes or ctx ends.
+func waitFor(ctx context.Context, within time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // reelect asks the current leader to step down. The leader stops acting

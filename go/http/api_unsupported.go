@@ -8,13 +8,11 @@ import (
 
 // unsupportedRoutes answer reference endpoints of features this
 // orchestrator does not have (raft, legacy promotions) with a clear 4xx
-// JSON error, so that tools calling them get
-// a reason instead of a 404 page; and grab-election, which is served
-// safely as a step-down of the current leader.
+// JSON error, so that tools calling them get a reason instead of a 404
+// page.
 func (s *Server) unsupportedRoutes() []Route {
 	raft := unsupported("raft is not used: leadership is a heartbeat row in the shared backend (see /api/status, /api/leader-check)")
 	routes := []Route{
-		{Path: "/api/grab-election", Mutates: true, Handler: s.grabElection, Doc: "release leadership for a new election this node can win (a safe step-down of the current leader)"},
 		{Path: "/api/make-master/:host/:port", Mutates: true, Handler: unsupported("make-master is not supported: use graceful-master-takeover"), Doc: "not supported: use graceful-master-takeover"},
 		{Path: "/api/make-local-master/:host/:port", Mutates: true, Handler: unsupported("make-local-master is not supported: use take-master or regroup-replicas"), Doc: "not supported: use take-master or regroup-replicas"},
 	}
@@ -30,17 +28,6 @@ func unsupported(why string) Handler {
 	return func(*Request) (any, string, error) {
 		return nil, "", fmt.Errorf("%w: %s", inst.ErrNotFound, why)
 	}
-}
-
-// grabElection makes the current leader step down (as reelect); this node
-// takes part in the election that follows. Leadership is never taken by
-// force: a leader still acting must notice first.
-func (s *Server) grabElection(r *Request) (any, string, error) {
-	if s.deps.Node.IsLeader() {
-		return s.deps.Node.Hostname(), "This node is the leader", nil
-	}
-	_, msg, err := s.reelect(r)
-	return nil, msg, err
 }
 
 // maintenanceRoutes: the remaining maintenance and query endpoints.
