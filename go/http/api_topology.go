@@ -410,7 +410,7 @@ func (s *Server) beginDowntime(r *Request) (any, string, error) {
 	var d time.Duration
 	if p := r.Param("duration"); p != "" {
 		var err error
-		if d, err = parseDuration(p); err != nil {
+		if d, err = inst.ParseDuration(p); err != nil {
 			return nil, "", err
 		}
 	}
@@ -426,27 +426,4 @@ func (s *Server) endDowntime(r *Request) (any, string, error) {
 	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
 		return key, "Downtime ended: " + key.String(), o.EndDowntime(r.Ctx, key)
 	})
-}
-
-// parseDuration accepts Go durations and d/w suffixes (1d, 2w).
-func parseDuration(s string) (time.Duration, error) {
-	mult := time.Duration(0)
-	switch {
-	case len(s) > 1 && s[len(s)-1] == 'd':
-		mult = 24 * time.Hour
-	case len(s) > 1 && s[len(s)-1] == 'w':
-		mult = 7 * 24 * time.Hour
-	}
-	if mult != 0 {
-		n, err := strconv.ParseUint(s[:len(s)-1], 10, 16)
-		if err != nil {
-			return 0, fmt.Errorf("%w: invalid duration %q", inst.ErrBadRequest, s)
-		}
-		return time.Duration(n) * mult, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%w: invalid duration %q", inst.ErrBadRequest, s)
-	}
-	return d, nil
 }

@@ -127,6 +127,9 @@ func TestReadOnlyRefusesEveryMutatingRoute(t *testing.T) {
 			code, env, body := get(t, s, path, user, "x")
 			require.Equal(t, 403, code, "%s (%s): %s", path, name, body)
 			require.Equal(t, "ERROR", env["Code"], path)
+			if user == "" {
+				require.Contains(t, env["Message"], "read-only mode", path)
+			}
 		}
 		require.Greater(t, mutating, 100)
 		i, err := s.deps.Store.ReadInstance(t.Context(), m)
