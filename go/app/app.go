@@ -169,10 +169,7 @@ func setupLogging(c *cli.Context) {
 // loadConfig loads the configuration; its warnings (unknown keys, loose
 // file permissions) are printed whatever the log level, unless --quiet.
 func loadConfig(c *cli.Context, stderr io.Writer) (*config.Config, error) {
-	paths, explicit := config.DefaultPaths, false
-	if p := c.String("config"); p != "" {
-		paths, explicit = []string{p}, true
-	}
+	paths, explicit := configPaths(c)
 	cfg, warnings, err := config.Load(paths, explicit)
 	if err != nil {
 		return nil, err
@@ -186,6 +183,15 @@ func loadConfig(c *cli.Context, stderr io.Writer) (*config.Config, error) {
 		log.SetLevel(log.DEBUG)
 	}
 	return cfg, nil
+}
+
+// configPaths are the files the configuration is read from: --config
+// (which must exist), else config.DefaultPaths (those present).
+func configPaths(c *cli.Context) (paths []string, explicit bool) {
+	if p := c.String("config"); p != "" {
+		return []string{p}, true
+	}
+	return config.DefaultPaths, false
 }
 
 func flagsFrom(c *cli.Context) (Flags, error) {

@@ -257,7 +257,7 @@ func delayReplication(e *Env, o *topology.Operator, key inst.InstanceKey) ([]str
 	if e.Flags.Duration == "" {
 		return nil, fmt.Errorf("%w: delay-replication needs --duration (e.g. 30s)", inst.ErrBadRequest)
 	}
-	d, err := ParseDuration(e.Flags.Duration)
+	d, err := inst.ParseDuration(e.Flags.Duration)
 	if err != nil {
 		return nil, err
 	}

@@ -111,11 +111,3 @@ func TestConfigWarningsShown(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.NotContains(t, errOut, "NoSuchKey")
 }
-
-func TestParseDuration(t *testing.T) {
-	t.Parallel()
-	for in, ok := range map[string]bool{"30s": true, "10m": true, "2h": true, "1d": true, "1w": true, "-1h": false, "x": false, "5x": false, "999d": false, "1.5d": false} {
-		_, err := ParseDuration(in)
-		require.Equal(t, ok, err == nil, in)
-	}
-}

@@ -153,36 +153,7 @@ func (e *Env) DurationOr(def time.Duration) (time.Duration, error) {
 	if e.Flags.Duration == "" {
 		return def, nil
 	}
-	return ParseDuration(e.Flags.Duration)
-}
-
-// ParseDuration accepts Go durations plus d (days) and w (weeks) suffixes.
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	mult := time.Duration(0)
-	switch {
-	case strings.HasSuffix(s, "d"):
-		mult = 24 * time.Hour
-	case strings.HasSuffix(s, "w"):
-		mult = 7 * 24 * time.Hour
-	}
-	var d time.Duration
-	if mult != 0 {
-		var n int64
-		if _, err := fmt.Sscanf(strings.TrimRight(s, "dw"), "%d", &n); err != nil || fmt.Sprint(n) != strings.TrimRight(s, "dw") {
-			return 0, fmt.Errorf("%w: invalid duration %q", inst.ErrBadRequest, s)
-		}
-		d = time.Duration(n) * mult
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return 0, fmt.Errorf("%w: invalid duration %q (e.g. 30s, 10m, 2h, 1d, 1w)", inst.ErrBadRequest, s)
-		}
-	}
-	if d < 0 || d > 366*24*time.Hour {
-		return 0, fmt.Errorf("%w: duration %q out of range (0 to 366 days)", inst.ErrBadRequest, s)
-	}
-	return d, nil
+	return inst.ParseDuration(e.Flags.Duration)
 }
 
 func (e *Env) println(a ...any) { fmt.Fprintln(e.Out, a...) }

@@ -40,7 +40,8 @@ func (n *node) Started() string    { return n.started.UTC().Format(time.RFC3339)
 func (n *node) Uptime() time.Duration { return time.Since(n.started) }
 
 func runService(c *cli.Context, version string, stderr io.Writer) int {
-	defer ignoreHangups(stderr)() // first: runs last, after the shutdown
+	hangups := watchHangups(stderr)
+	defer hangups.stop() // first: runs last, after the shutdown
 	if !c.Bool("quiet") && !c.Bool("debug") {
 		log.SetLevel(log.INFO) // the service log tells what it did: leadership, recoveries, cleanup
 	}
@@ -54,8 +55,12 @@ func runService(c *cli.Context, version string, stderr io.Writer) int {
 	flags, _ := flagsFrom(c)
 	e := newEnv(ctx, cfg, flags, io.Discard, version)
 	defer e.Close()
-	svc, err := newService(e, c.Bool("grab-election"), !c.IsSet("discovery") || c.Bool("discovery"))
+	paths, explicit := configPaths(c)
+	rl := newReloader(paths, explicit, cfg)
+	rl.add("log", logLevel(c.Bool("debug"), c.Bool("quiet")))
+	svc, err := newService(e, rl, c.Bool("grab-election"), !c.IsSet("discovery") || c.Bool("discovery"))
 	if err == nil {
+		hangups.use(rl)
 		err = svc.run(ctx)
 	}
 	if err != nil {
@@ -77,7 +82,7 @@ type service struct {
 	leader    *leaderWork
 }
 
-func newService(e *Env, grab, discovery bool) (*service, error) {
+func newService(e *Env, rl *reloader, grab, discovery bool) (*service, error) {
 	if e.Config.IsSQLite() {
 		release, err := lockSQLiteService(e.Config.SQLite3DataFile)
 		if err != nil {
@@ -107,7 +112,12 @@ func newService(e *Env, grab, discovery bool) (*service, error) {
 		_ = ln.Close()
 		return nil, err
 	}
+	deps.Reloader = apiReloader{rl}
 	s.server = orchttp.New(e.Config, deps)
+	rl.add("http", s.server.ApplyConfig)
+	rl.add("discovery", deps.Discoverer.ApplyConfig)
+	rl.add("topology reads", deps.Reader.ApplyConfig)
+	rl.add("recovery", deps.Recoverer.ApplyConfig)
 	metrics := s.server.Metrics()
 	deps.Recoverer.OnRecovery = func(r *recovery.TopologyRecovery) { metrics.RecordRecovery(r.Type, r.Outcome()) }
 	return s, nil
@@ -143,7 +153,7 @@ func (s *service) deps() (orchttp.Deps, error) {
 // elector deletes its row so that another node takes over at its next tick
 // instead of waiting for the expiry; then in-flight requests finish.
 func (s *service) run(ctx context.Context) error {
-	srv := orchttp.NewHTTPServer(s.server, s.tls)
+	srv := orchttp.NewHTTPServer(s.server, s.tls, orchttp.DefaultLimits())
 	electCtx, stopElection := context.WithCancel(context.WithoutCancel(ctx))
 	leadCtx, stopLeading := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopElection()

@@ -107,7 +107,8 @@ func (s *Store) Reelect(ctx context.Context) (Node, error) {
 	if err != nil {
 		return Node{}, fmt.Errorf("reelect: %w", err)
 	}
-	if strings.HasPrefix(n.Token, stepDownPrefix) {
+	if strings.HasPrefix(n.Token, stepDownPrefix) || strings.HasPrefix(n.Token, handoverPrefix) {
+		n.Token = holderToken(n.Token)
 		return n, nil // already asked
 	}
 	if _, err := s.exec(ctx, `UPDATE active_node SET token=? WHERE anchor=1 AND hostname=? AND token=?`,
@@ -126,6 +127,89 @@ func (s *Store) ClearStepDown(ctx context.Context, hostname, token string) (bool
 		return false, fmt.Errorf("clear step-down: %w", err)
 	}
 	return n > 0, nil
+}
+
+// handoverPrefix marks a leader row whose holder was asked to hand
+// leadership to a given node (grab-election): its token becomes
+// "handover:<holder's token>:<successor's token>".
+const handoverPrefix = "handover:"
+
+// RequestHandover asks the current leader to hand leadership to the node
+// (hostname, token), as Reelect asks it to step down: the row's token is
+// marked, so the leader's next refresh fails, it stops acting and then
+// gives the row to that node itself (CompleteHandover), whose next
+// election tick refreshes it. No node acts as leader before the holder
+// has stopped. It returns the node asked; ErrNoRows when there is no
+// leader row. A row already marked for a step-down or a handover is
+// marked for this node instead.
+func (s *Store) RequestHandover(ctx context.Context, hostname, token string) (Node, error) {
+	n, err := s.ActiveNode(ctx)
+	if err != nil {
+		return Node{}, fmt.Errorf("grab election: %w", err)
+	}
+	holder := holderToken(n.Token)
+	if _, err := s.exec(ctx, `UPDATE active_node SET token=? WHERE anchor=1 AND hostname=? AND token=?`,
+		handoverPrefix+holder+":"+token, n.Hostname, n.Token); err != nil {
+		return Node{}, fmt.Errorf("grab election: %w", err)
+	}
+	n.Token = holder
+	return n, nil
+}
+
+// holderToken is the token of the node holding a row, marked or not.
+func holderToken(token string) string {
+	if t, ok := strings.CutPrefix(token, stepDownPrefix); ok {
+		return t
+	}
+	if t, ok := strings.CutPrefix(token, handoverPrefix); ok {
+		holder, _, _ := strings.Cut(t, ":")
+		return holder
+	}
+	return token
+}
+
+// CompleteHandover gives the leader row to the successor named by
+// RequestHandover's mark, if the row is this node's and so marked. The
+// caller must already have stopped acting as leader. The successor's
+// hostname is read from its node_health row; when it has none (it is
+// gone) the row is deleted instead, for a fresh election. It returns the
+// token of the node the row was given to ("" when there was no mark or
+// the row was deleted).
+func (s *Store) CompleteHandover(ctx context.Context, hostname, token string) (string, error) {
+	prefix := handoverPrefix + token + ":"
+	var marked string
+	err := s.queryRows(ctx, func(rows *sql.Rows) error { return rows.Scan(&marked) },
+		`SELECT token FROM active_node WHERE anchor=1 AND hostname=? AND SUBSTR(token, 1, ?) = ?`, hostname, len(prefix), prefix)
+	if err != nil {
+		return "", fmt.Errorf("complete handover: %w", err)
+	}
+	if marked == "" {
+		return "", nil
+	}
+	successor := strings.TrimPrefix(marked, prefix)
+	var succHost string
+	err = s.queryRows(ctx, func(rows *sql.Rows) error { return rows.Scan(&succHost) },
+		`SELECT hostname FROM node_health WHERE token=? ORDER BY last_seen_active DESC LIMIT 1`, successor)
+	if err != nil {
+		return "", fmt.Errorf("complete handover: %w", err)
+	}
+	if succHost == "" {
+		_, err := s.exec(ctx, `DELETE FROM active_node WHERE anchor=1 AND hostname=? AND token=?`, hostname, marked)
+		if err != nil {
+			return "", fmt.Errorf("complete handover: %w", err)
+		}
+		return "", nil
+	}
+	now := s.dialect.Now()
+	n, err := s.affected(ctx, `UPDATE active_node SET hostname=?, token=?, first_seen_active=`+now+`, last_seen_active=`+now+`
+		WHERE anchor=1 AND hostname=? AND token=?`, succHost, successor, hostname, marked)
+	if err != nil {
+		return "", fmt.Errorf("complete handover: %w", err)
+	}
+	if n == 0 {
+		return "", nil
+	}
+	return successor, nil
 }
 
 // Resign gives up leadership if this node holds it.

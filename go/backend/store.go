@@ -34,7 +34,23 @@ type Store struct {
 	stmts  map[string]*sql.Stmt // statements prepared once, reused on every connection
 
 	latency *metrics.Histogram // of the statements run through exec, queryRows and count
+	recent  *metrics.Ring[QuerySample]
 }
+
+// QuerySample is one backend statement run through exec, queryRows or
+// count.
+type QuerySample struct {
+	At      time.Time
+	Execute time.Duration // from sending it to reading its last row (waiting for a pooled connection included)
+	Err     string
+}
+
+// querySamples bounds the recent statements kept (QuerySamples).
+const querySamples = 10000
+
+// QuerySamples returns the statements started at or after since, oldest
+// first (at most the newest querySamples).
+func (s *Store) QuerySamples(since time.Time) []QuerySample { return s.recent.Since(since) }
 
 // QueryLatency is the distribution of backend statement durations.
 func (s *Store) QueryLatency() metrics.Snapshot { return s.latency.Snapshot() }
@@ -42,7 +58,7 @@ func (s *Store) QueryLatency() metrics.Snapshot { return s.latency.Snapshot() }
 // Open connects to the configured backend. It does not migrate; call
 // Migrate (or EnsureSchema) for that.
 func Open(ctx context.Context, cfg *config.Config) (*Store, error) {
-	s := &Store{timeout: cfg.BackendQueryTimeout(), latency: metrics.NewHistogram()}
+	s := &Store{timeout: cfg.BackendQueryTimeout(), latency: metrics.NewHistogram(), recent: metrics.NewRing[QuerySample](querySamples)}
 	if s.timeout <= 0 {
 		s.timeout = 10 * time.Second
 	}
@@ -200,11 +216,22 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	c, cancel := s.ctx(ctx)
 	defer cancel()
-	defer s.observe(time.Now())
-	return s.db.ExecContext(c, query, args...)
+	started := time.Now()
+	res, err := s.db.ExecContext(c, query, args...)
+	s.observe(started, err)
+	return res, err
 }
 
-func (s *Store) observe(started time.Time) { s.latency.Observe(time.Since(started)) }
+// observe records a statement's duration and outcome.
+func (s *Store) observe(started time.Time, err error) {
+	d := time.Since(started)
+	s.latency.Observe(d)
+	q := QuerySample{At: started, Execute: d}
+	if err != nil {
+		q.Err = err.Error()
+	}
+	s.recent.Add(started, q)
+}
 
 // affected runs a statement and returns the number of rows it changed.
 func (s *Store) affected(ctx context.Context, query string, args ...any) (int64, error) {
@@ -216,10 +243,11 @@ func (s *Store) affected(ctx context.Context, query string, args ...any) (int64,
 }
 
 // queryRows runs a query and calls scan for each row.
-func (s *Store) queryRows(ctx context.Context, scan func(*sql.Rows) error, query string, args ...any) error {
+func (s *Store) queryRows(ctx context.Context, scan func(*sql.Rows) error, query string, args ...any) (err error) {
 	c, cancel := s.ctx(ctx)
 	defer cancel()
-	defer s.observe(time.Now())
+	started := time.Now()
+	defer func() { s.observe(started, err) }()
 	rows, err := s.db.QueryContext(c, query, args...)
 	if err != nil {
 		return err
@@ -237,9 +265,10 @@ func (s *Store) queryRows(ctx context.Context, scan func(*sql.Rows) error, query
 func (s *Store) count(ctx context.Context, query string, args ...any) (int64, error) {
 	c, cancel := s.ctx(ctx)
 	defer cancel()
-	defer s.observe(time.Now())
+	started := time.Now()
 	var n sql.NullInt64
 	err := s.db.QueryRowContext(c, query, args...).Scan(&n)
+	s.observe(started, err)
 	return n.Int64, err
 }
 

@@ -34,6 +34,7 @@ type Config struct {
 	StatusOUVerify                bool
 	WebMessage                    string
 	RemoveTextFromHostnameDisplay string
+	HTTPMaxConcurrentRequests     int
 
 	// Backend
 	BackendDB                              string
@@ -198,6 +199,7 @@ func Defaults() *Config {
 		AccessTokenUseExpirySeconds:                60,
 		AccessTokenExpiryMinutes:                   1440,
 		StatusEndpoint:                             "/api/status",
+		HTTPMaxConcurrentRequests:                  256,
 		BackendDB:                                  "",
 		MySQLOrchestratorPort:                      3306,
 		MySQLOrchestratorMaxPoolConnections:        128,

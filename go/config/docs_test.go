@@ -56,6 +56,7 @@ var keyGroups = []keyGroup{
 		{"StatusOUVerify", "Apply the `SSLValidOUs` check on the status endpoint too."},
 		{"WebMessage", "A banner shown at the top of every web UI page (e.g. \"staging\")."},
 		{"RemoveTextFromHostnameDisplay", "Text removed from host names when the web UI displays them (e.g. a common domain suffix)."},
+		{"HTTPMaxConcurrentRequests", "Most API requests served at once; one more is answered 503 at once (the load-balancer checks are not counted). 0: 256. This project's key; see api.md, \"Limits\"."},
 	}},
 	{"Backend store", []keyDoc{
 		{"BackendDB", "Which store holds orchestrator's state: `sqlite3` (also `sqlite`; embedded, one node) or `mysql` (shared by several nodes). Unset: `mysql` when `MySQLOrchestratorHost` is set, else `sqlite3`."},
@@ -108,8 +109,8 @@ var keyGroups = []keyGroup{
 		{"DiscoverySeeds", "`host:port` servers discovered when the service starts."},
 		{"DiscoveryMaxConcurrency", "Most probes running at once."},
 		{"DiscoveryQueueCapacity", "Size of the queue of servers waiting to be probed."},
-		{"DiscoveryQueueMaxStatisticsSize", "Number of samples of queue statistics kept."},
-		{"DiscoveryCollectionRetentionSeconds", "How long per-probe timing metrics are kept."},
+		{"DiscoveryQueueMaxStatisticsSize", "Number of poll-queue samples kept (one a second while polling), for `/api/discovery-queue-metrics-*`."},
+		{"DiscoveryCollectionRetentionSeconds", "How far back `/api/discovery-metrics-*`, `/api/backend-query-metrics-*` and `/api/write-buffer-metrics-*` look, at most (each keeps its newest samples in a bounded ring)."},
 		{"DiscoveryIgnoreReplicaHostnameFilters", "Filters: the crawl does not follow a master's replica that matches (an explicit discover still can). Each filter is an IP address (matching exactly that address) or a regular expression matching the host name or `host:port`."},
 		{"DiscoveryIgnoreMasterHostnameFilters", "Filters: the crawl does not follow a replica's master link to a server that matches (an explicit discover still can). Filters as for `DiscoveryIgnoreReplicaHostnameFilters`."},
 		{"DiscoveryIgnoreHostnameFilters", "Filters: matching servers are never discovered or probed; an explicit discover of one is refused. Filters as for `DiscoveryIgnoreReplicaHostnameFilters`."},
@@ -266,6 +267,9 @@ func keyTables(defaults *Config, used map[string]bool) string {
 			meaning := k.meaning
 			if !used[k.key] {
 				meaning += unusedNote
+			}
+			if _, ok := Reloadable(k.key); ok {
+				meaning += " **Reloads** (SIGHUP, `/api/reload-configuration`)."
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", k.key, f.Type().String(), defaultText(f), strings.ReplaceAll(meaning, "|", `\|`))
 		}

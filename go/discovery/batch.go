@@ -3,10 +3,12 @@ package discovery
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/outbrain/golib/log"
 
 	"orchestrator/go/inst"
+	"orchestrator/go/metrics"
 )
 
 // batchWriter stores probe results with group commit: a probe's write
@@ -26,11 +28,14 @@ type batchWriter struct {
 	flushing bool
 	batches  int64
 	rows     int64
+
+	samples *metrics.Ring[WriteSample] // nil: not recorded
 }
 
 type pendingWrite struct {
-	i    *inst.Instance
-	done chan error // nil for a Submit
+	i      *inst.Instance
+	done   chan error // nil for a Submit
+	queued time.Time
 }
 
 func newBatchWriter(write func(context.Context, []*inst.Instance) error, maxBatch int) *batchWriter {
@@ -52,7 +57,7 @@ func (b *batchWriter) Submit(ctx context.Context, i *inst.Instance) {
 		}
 		return
 	}
-	b.pending = append(b.pending, pendingWrite{i: i})
+	b.pending = append(b.pending, pendingWrite{i: i, queued: time.Now()})
 	if b.flushing {
 		b.mu.Unlock()
 		return
@@ -67,7 +72,7 @@ func (b *batchWriter) Submit(ctx context.Context, i *inst.Instance) {
 
 // Write stores i, in a batch with other concurrent writes.
 func (b *batchWriter) Write(ctx context.Context, i *inst.Instance) error {
-	w := pendingWrite{i: i, done: make(chan error, 1)}
+	w := pendingWrite{i: i, done: make(chan error, 1), queued: time.Now()}
 	b.mu.Lock()
 	b.pending = append(b.pending, w)
 	if b.flushing {
@@ -98,7 +103,9 @@ func (b *batchWriter) flushLocked(ctx context.Context) {
 		for k, w := range batch {
 			list[k] = w.i
 		}
+		started := time.Now()
 		err := b.write(ctx, list)
+		b.record(started, batch[0].queued, len(list), err)
 		queued := 0
 		for _, w := range batch {
 			if w.done == nil {
@@ -115,6 +122,18 @@ func (b *batchWriter) flushLocked(ctx context.Context) {
 	b.pending = nil
 	b.flushing = false
 	b.mu.Unlock()
+}
+
+// record notes one batch write.
+func (b *batchWriter) record(started, oldest time.Time, rows int, err error) {
+	if b.samples == nil {
+		return
+	}
+	s := WriteSample{At: started, Wait: started.Sub(oldest), Flush: time.Since(started), Instances: rows}
+	if err != nil {
+		s.Err = err.Error()
+	}
+	b.samples.Add(started, s)
 }
 
 // counts returns the batches and rows written so far.

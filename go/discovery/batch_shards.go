@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 
 	"orchestrator/go/inst"
+	"orchestrator/go/metrics"
 )
 
 // shardedWriter stores probe results through several batchWriters at once,
@@ -42,6 +43,13 @@ func (w *shardedWriter) shard(key inst.InstanceKey) *batchWriter {
 	h.WriteByte(byte(key.Port))
 	h.WriteByte(byte(key.Port >> 8))
 	return w.shards[h.Sum64()%uint64(len(w.shards))]
+}
+
+// recordInto makes every shard note its batch writes in r.
+func (w *shardedWriter) recordInto(r *metrics.Ring[WriteSample]) {
+	for _, b := range w.shards {
+		b.samples = r
+	}
 }
 
 // Submit queues i without waiting (see batchWriter.Submit).

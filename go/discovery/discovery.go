@@ -6,7 +6,10 @@ package discovery
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/outbrain/golib/log"
@@ -33,8 +36,7 @@ type detailedProber interface {
 type Discoverer struct {
 	store    *backend.Store
 	prober   Prober
-	cfg      *config.Config
-	ignore   ignoreFilters
+	settings atomic.Pointer[settings] // replaced whole by ApplyConfig
 	resolver *resolver
 	writer   *shardedWriter
 
@@ -50,6 +52,7 @@ type Discoverer struct {
 	onProblem func(clusterName string)
 	stats     Stats
 	latency   *metrics.Histogram
+	samples   samples // recent probes, queue sizes and batch writes (samples.go)
 
 	// placedMu guards placed apart from mu: every probe of a replica reads
 	// its master's placement, and 300 workers queued on mu for it.
@@ -71,6 +74,47 @@ type Stats struct {
 	ProbeLatency metrics.Snapshot
 }
 
+// settings are the configuration a Discoverer runs with and the filters
+// compiled from it.
+type settings struct {
+	cfg    *config.Config
+	ignore ignoreFilters
+}
+
+func newSettings(cfg *config.Config) (*settings, error) {
+	for _, f := range [][]string{cfg.DiscoveryIgnoreHostnameFilters, cfg.DiscoveryIgnoreMasterHostnameFilters, cfg.DiscoveryIgnoreReplicaHostnameFilters} {
+		for _, re := range f {
+			if _, err := regexp.Compile(re); err != nil {
+				return nil, fmt.Errorf("discovery: invalid hostname filter %q: %w", re, err)
+			}
+		}
+	}
+	return &settings{cfg: cfg, ignore: ignoreFilters{
+		all: inst.CompileKeyFilters(cfg.DiscoveryIgnoreHostnameFilters), masters: inst.CompileKeyFilters(cfg.DiscoveryIgnoreMasterHostnameFilters),
+		replicas: inst.CompileKeyFilters(cfg.DiscoveryIgnoreReplicaHostnameFilters),
+	}}, nil
+}
+
+// conf is the configuration the Discoverer runs with now.
+func (d *Discoverer) conf() *config.Config { return d.settings.Load().cfg }
+
+func (d *Discoverer) filters() ignoreFilters { return d.settings.Load().ignore }
+
+// ApplyConfig takes a reloaded configuration: the Discovery*HostnameFilters
+// and InstancePollSeconds apply from the next probe and the next poll tick.
+// The other keys it reads (concurrency, queue capacity, timeouts, hostname
+// resolution) keep their values until a restart: the reloader hands it a
+// configuration where they are unchanged. A filter that does not compile
+// is refused and the running configuration kept.
+func (d *Discoverer) ApplyConfig(cfg *config.Config) error {
+	st, err := newSettings(cfg)
+	if err != nil {
+		return err
+	}
+	d.settings.Store(st)
+	return nil
+}
+
 // ignoreFilters are the Discovery*HostnameFilters: all keeps an instance
 // out of discovery altogether; masters and replicas stop the crawl from
 // following a master link or a replica to a matching server (which may
@@ -84,18 +128,22 @@ func New(store *backend.Store, prober Prober, cfg *config.Config) *Discoverer {
 		capacity = 100000
 	}
 	d := &Discoverer{
-		store: store, prober: prober, cfg: cfg, resolver: newResolver(cfg),
-		ignore: ignoreFilters{
-			all: inst.CompileKeyFilters(cfg.DiscoveryIgnoreHostnameFilters), masters: inst.CompileKeyFilters(cfg.DiscoveryIgnoreMasterHostnameFilters),
-			replicas: inst.CompileKeyFilters(cfg.DiscoveryIgnoreReplicaHostnameFilters),
-		},
+		store: store, prober: prober, resolver: newResolver(cfg),
 		live: make(chan inst.InstanceKey, capacity), failing: make(chan inst.InstanceKey, capacity),
 		inflight: map[inst.InstanceKey]bool{}, queued: map[inst.InstanceKey]bool{}, failures: map[inst.InstanceKey]int{},
 		retryAt: map[inst.InstanceKey]time.Time{}, lastProbe: map[inst.InstanceKey]time.Time{}, placed: map[inst.InstanceKey]placement{},
 		onProblem: func(string) {},
 		latency:   metrics.NewHistogram(),
+		samples:   newSamples(cfg.DiscoveryQueueMaxStatisticsSize),
 	}
+	st, err := newSettings(cfg)
+	if err != nil { // validated by config.Load; a filter that does not compile matches nothing
+		log.Errorf("%v", err)
+		st = &settings{cfg: cfg}
+	}
+	d.settings.Store(st)
 	d.writer = newShardedWriter(store.WriteInstances, 0, writeShards(store))
+	d.writer.recordInto(d.samples.writes)
 	d.resolver.record = d.recordResolve
 	return d
 }
@@ -127,7 +175,7 @@ func (d *Discoverer) Stats() Stats {
 
 // Ignored reports whether discovery must skip an instance
 // (DiscoveryIgnoreHostnameFilters).
-func (d *Discoverer) Ignored(key inst.InstanceKey) bool { return d.ignore.all.Match(key) }
+func (d *Discoverer) Ignored(key inst.InstanceKey) bool { return d.filters().all.Match(key) }
 
 // Enqueue asks for a probe of key soon (deduplicated; dropped if full).
 // Failing instances go to their own queue, served by a separate pool.
@@ -230,8 +278,8 @@ func (d *Discoverer) end(key inst.InstanceKey) {
 }
 
 func (d *Discoverer) probeTimeout() time.Duration {
-	t := d.cfg.ConnectTimeout() + d.cfg.DiscoveryReadTimeout()
-	if poll := d.cfg.InstancePoll(); poll > time.Second && t > poll {
+	t := d.conf().ConnectTimeout() + d.conf().DiscoveryReadTimeout()
+	if poll := d.conf().InstancePoll(); poll > time.Second && t > poll {
 		t = poll
 	}
 	if t < 2*time.Second {
@@ -253,6 +301,7 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey, wa
 	d.latency.Observe(latency)
 	if err != nil {
 		d.recordFailure(ctx, key, err, latency)
+		d.recordProbe(started, key, latency, err)
 		return nil, err
 	}
 	i.LastDiscoveryLatency = latency
@@ -273,6 +322,7 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey, wa
 	} else {
 		d.writer.Submit(ctx, i)
 	}
+	d.recordProbe(started, key, latency, nil)
 	d.remember(i)
 	if moved {
 		if err := d.propagateCluster(ctx, i); err != nil {
@@ -282,7 +332,7 @@ func (d *Discoverer) probeAndStore(ctx context.Context, key inst.InstanceKey, wa
 	d.registerClusterNames(ctx, i)
 	d.crawl(i)
 	if i.IsReplica() && (i.IsFailingToConnectToMaster() || (i.ReplicationIOThreadState != inst.ThreadStateRunning && i.LastIOError != "")) {
-		if d.isPlaced(i.MasterKey) || !d.ignore.masters.Match(i.MasterKey) {
+		if d.isPlaced(i.MasterKey) || !d.filters().masters.Match(i.MasterKey) {
 			d.Enqueue(i.MasterKey) // a known master is checked at once; an ignored one is not discovered
 		}
 		d.onProblem(i.ClusterName)
@@ -318,7 +368,7 @@ func (d *Discoverer) recordFailure(ctx context.Context, key inst.InstanceKey, er
 	d.mu.Lock()
 	d.failures[key]++
 	first := d.failures[key] == 1
-	d.retryAt[key] = time.Now().Add(backoff(d.cfg.InstancePoll(), d.failures[key]))
+	d.retryAt[key] = time.Now().Add(backoff(d.conf().InstancePoll(), d.failures[key]))
 	d.stats.ProbesFailed++
 	d.mu.Unlock()
 	if first {
@@ -358,11 +408,11 @@ func (d *Discoverer) crawl(i *inst.Instance) {
 // DiscoverTopology both follow these.
 func (d *Discoverer) neighbours(i *inst.Instance) []inst.InstanceKey {
 	var out []inst.InstanceKey
-	if i.IsReplica() && !i.MasterKey.IsDetached() && !d.ignore.masters.Match(i.MasterKey) && !d.Ignored(i.MasterKey) {
+	if i.IsReplica() && !i.MasterKey.IsDetached() && !d.filters().masters.Match(i.MasterKey) && !d.Ignored(i.MasterKey) {
 		out = append(out, i.MasterKey)
 	}
 	for _, r := range i.Replicas {
-		if !d.ignore.replicas.Match(r) && !d.Ignored(r) {
+		if !d.filters().replicas.Match(r) && !d.Ignored(r) {
 			out = append(out, r)
 		}
 	}
@@ -382,7 +432,7 @@ func (d *Discoverer) due(key inst.InstanceKey) bool {
 		return false
 	}
 	last, ok := d.lastProbe[key]
-	return !ok || time.Since(last) > d.cfg.InstancePoll()/2
+	return !ok || time.Since(last) > d.conf().InstancePoll()/2
 }
 
 // backoff is how long an instance that failed n probes in a row waits

@@ -14,8 +14,9 @@ import (
 // Run polls until ctx ends: every tick it queues the instances due for a
 // refresh; live servers are probed by DiscoveryMaxConcurrency workers and
 // failing ones by a separate, smaller pool so they never delay the others.
+// Once a second it samples the queue (QueueSamples).
 func (d *Discoverer) Run(ctx context.Context) {
-	workers := int(d.cfg.DiscoveryMaxConcurrency)
+	workers := int(d.conf().DiscoveryMaxConcurrency)
 	if workers <= 0 {
 		workers = 1
 	}
@@ -32,21 +33,30 @@ func (d *Discoverer) Run(ctx context.Context) {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.worker(ctx, d.failing) }()
 	}
-	for _, seed := range d.cfg.DiscoverySeeds {
-		if key, err := inst.ParseInstanceKey(seed, d.cfg.DefaultInstancePort); err == nil {
+	for _, seed := range d.conf().DiscoverySeeds {
+		if key, err := inst.ParseInstanceKey(seed, d.conf().DefaultInstancePort); err == nil {
 			d.Enqueue(key)
 		}
 	}
-	tick := pollTick(d.cfg.InstancePoll())
+	tick := pollTick(d.conf().InstancePoll())
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	sample := time.NewTicker(time.Second)
+	defer sample.Stop()
+	d.queueDue(ctx, tick)
 	for {
-		d.queueDue(ctx, tick)
 		select {
 		case <-ctx.Done():
 			wg.Wait()
 			return
+		case <-sample.C:
+			d.sampleQueue()
 		case <-t.C:
+			if next := pollTick(d.conf().InstancePoll()); next != tick { // InstancePollSeconds reloaded
+				tick = next
+				t.Reset(tick)
+			}
+			d.queueDue(ctx, tick)
 		}
 	}
 }
@@ -66,7 +76,7 @@ func dueBefore(now time.Time, poll, tick time.Duration) time.Time {
 }
 
 func (d *Discoverer) queueDue(ctx context.Context, tick time.Duration) {
-	keys, err := d.store.DueInstanceKeys(ctx, dueBefore(time.Now(), d.cfg.InstancePoll(), tick))
+	keys, err := d.store.DueInstanceKeys(ctx, dueBefore(time.Now(), d.conf().InstancePoll(), tick))
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Errorf("discovery: %v", err)

@@ -101,7 +101,7 @@ func (e *Elector) Tick(ctx context.Context) {
 	e.record(started, won, err)
 	e.notify()
 	if held && !won && err == nil {
-		e.clearStepDown(ctx)
+		e.afterLoss(ctx)
 	}
 }
 
@@ -149,12 +149,13 @@ func (e *Elector) notify() {
 	e.onChange(now)
 }
 
-// clearStepDown runs after this node lost its row while it believed it
-// held it: if the row was marked by a reelect, this node no longer counts
-// itself leader (notify ran, so its leader work was told to stop and is
-// fenced), so the row is deleted for the next election, which this node
-// sits out.
-func (e *Elector) clearStepDown(ctx context.Context) {
+// afterLoss runs after this node lost its row while it believed it held
+// it. This node no longer counts itself leader (notify ran, so its leader
+// work was told to stop and is fenced). If the row was marked by a
+// reelect, it is deleted for the next election; if it was marked by a
+// grab-election, it is given to the node that asked, whose next tick
+// refreshes it. Either way this node sits out the next elections.
+func (e *Elector) afterLoss(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(ctx, e.tick)
 	defer cancel()
 	cleared, err := e.store.ClearStepDown(cctx, e.node.Hostname, e.node.Token)
@@ -162,11 +163,23 @@ func (e *Elector) clearStepDown(ctx context.Context) {
 		log.Errorf("election: %v", err)
 		return
 	}
+	to := ""
+	if !cleared {
+		if to, err = e.store.CompleteHandover(cctx, e.node.Hostname, e.node.Token); err != nil {
+			log.Errorf("election: %v", err)
+			return
+		}
+	}
+	if !cleared && to == "" {
+		return
+	}
+	e.mu.Lock()
+	e.holdOff = stepDownTicks
+	e.mu.Unlock()
 	if cleared {
-		e.mu.Lock()
-		e.holdOff = stepDownTicks
-		e.mu.Unlock()
 		log.Infof("election: %s stepped down on request; a new leader is elected", e.node.Hostname)
+	} else {
+		log.Infof("election: %s handed leadership over to %s on request (grab-election)", e.node.Hostname, to)
 	}
 }
 

@@ -178,6 +178,51 @@ func TestReelectStepsDownSafely(t *testing.T) {
 	}
 }
 
+// TestGrabElectionHandsOverSafely: a handover request leaves the leader
+// leading until its next tick; then it stops counting itself leader and
+// gives the row to the node that asked, which leads from its next tick;
+// no other node can take the row meanwhile, and at no point do two
+// electors lead.
+func TestGrabElectionHandsOverSafely(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			es := electors(open, 3, time.Second, 5*time.Second)
+			es[0].Tick(ctx)
+			tickAll(ctx, es[1:])
+			require.Equal(t, []int{0}, leaders(es))
+
+			asked, err := es[2].store.RequestHandover(ctx, es[2].node.Hostname, es[2].node.Token)
+			require.NoError(t, err)
+			require.Equal(t, es[0].node.Token, asked.Token)
+			tickAll(ctx, es[1:])
+			require.Equal(t, []int{0}, leaders(es), "the leader leads until it has noticed")
+			again, err := es[1].store.Reelect(ctx)
+			require.NoError(t, err)
+			require.Equal(t, es[0].node.Token, again.Token, "a reelect meanwhile does not spoil the mark")
+
+			es[0].Tick(ctx) // notices, stops, hands the row over
+			require.Empty(t, leaders(es), "nobody leads between the old leader's stop and the new one's tick")
+			row, err := es[0].store.ActiveNode(ctx)
+			require.NoError(t, err)
+			require.Equal(t, es[2].node.Token, row.Token)
+
+			es[1].Tick(ctx)
+			require.Empty(t, leaders(es), "the handed-over row is not free for others")
+			es[2].Tick(ctx)
+			require.Equal(t, []int{2}, leaders(es))
+			tickAll(ctx, es)
+			require.Equal(t, []int{2}, leaders(es), "the old leader sits out; the new one keeps its row")
+
+			_, err = es[0].store.RequestHandover(ctx, es[0].node.Hostname, "token-gone")
+			require.NoError(t, err)
+			es[2].Tick(ctx) // hands over to a node that has no health row: the row is freed instead
+			_, err = es[2].store.ActiveNode(ctx)
+			require.ErrorIs(t, err, backend.ErrNoRows)
+		})
+	}
+}
+
 func TestResignHandsOverAtNextTick(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {

@@ -32,7 +32,7 @@ func (s *Server) clusterRoutes() []Route {
 		{Path: "/api/cluster-info/:clusterHint", Bare: true, Handler: s.clusterInfo, Doc: "ClusterInfo of a cluster"},
 		{Path: "/api/cluster-info/alias/:clusterAlias", Bare: true, Handler: s.clusterInfo, Doc: "ClusterInfo of a cluster by alias"},
 		{Path: "/api/clusters-info", Bare: true, Handler: s.clustersInfo, Doc: "ClusterInfo of every cluster"},
-		{Path: "/api/set-cluster-alias/:clusterName", Mutates: true, Handler: s.setClusterAlias, Doc: "set a cluster alias (?alias=)"},
+		{Path: "/api/set-cluster-alias/:clusterName", Mutates: true, Handler: s.setClusterAlias, Query: []Param{q("alias", "the alias (required)")}, Doc: "set a cluster alias (?alias=)"},
 		{Path: "/api/reload-cluster-alias", Handler: s.reloadClusterAlias, Doc: "deprecated: aliases are read from the backend on every request"},
 		{Path: "/api/snapshot-topologies", Mutates: true, Handler: s.snapshotTopologies, Doc: "record every instance's master in the topology history"},
 		{Path: "/api/submit-masters-to-kv-stores", Mutates: true, Handler: s.submitMastersToKV, Doc: "write every cluster's master to the KV store"},
@@ -73,7 +73,7 @@ func (s *Server) cluster(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	name, ok := v.resolve(s.clusterHint(r), s.cfg.DefaultInstancePort)
+	name, ok := v.resolve(s.clusterHint(r), s.conf().DefaultInstancePort)
 	if !ok {
 		list, err := s.clusterInstances(r)
 		return list, "", err
@@ -114,7 +114,7 @@ func (s *Server) oscReplicas(r *Request) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return nonNil(topology.OSCReplicas(list, s.cfg.OSCIgnoreHostnameFilters)), "", nil
+	return nonNil(topology.OSCReplicas(list, s.conf().OSCIgnoreHostnameFilters)), "", nil
 }
 
 func (s *Server) setClusterAlias(r *Request) (any, string, error) {
@@ -143,8 +143,8 @@ func (s *Server) clusterInfoOf(name string, list []*inst.Instance) analysis.Clus
 			c.ClusterDomain = i.ClusterDomain
 		}
 	}
-	c.HasAutomatedMasterRecovery = c.MatchesFilters(s.cfg.RecoverMasterClusterFilters)
-	c.HasAutomatedIntermediateMasterRecovery = c.MatchesFilters(s.cfg.RecoverIntermediateMasterClusterFilters)
+	c.HasAutomatedMasterRecovery = c.MatchesFilters(s.conf().RecoverMasterClusterFilters)
+	c.HasAutomatedIntermediateMasterRecovery = c.MatchesFilters(s.conf().RecoverIntermediateMasterClusterFilters)
 	return c
 }
 
@@ -212,7 +212,7 @@ func (s *Server) submitMastersToKV(r *Request) (any, string, error) {
 	}
 	pairs := []backend.KVPair{}
 	for _, m := range masters {
-		pairs = append(pairs, masterKVPairs(s.cfg.KVClusterMasterPrefix, m)...)
+		pairs = append(pairs, masterKVPairs(s.conf().KVClusterMasterPrefix, m)...)
 	}
 	if err := s.deps.Store.PutKVPairs(r.Ctx, pairs); err != nil {
 		return nil, "", err

@@ -15,19 +15,20 @@ import (
 // miscRoutes: tags, pools, candidates listing, hostname resolution and
 // metrics.
 func (s *Server) miscRoutes() []Route {
+	tagParam := []Param{q("tag", "name, or name=value")}
 	return []Route{
 		{Path: "/api/tags/:host/:port", Bare: true, Handler: s.tags, Doc: "tags of an instance, as name or name=value strings"},
-		{Path: "/api/tag-value/:host/:port", Bare: true, Handler: s.tagValue, Doc: "value of the tag named by ?tag="},
+		{Path: "/api/tag-value/:host/:port", Bare: true, Handler: s.tagValue, Query: tagParam, Doc: "value of the tag named by ?tag="},
 		{Path: "/api/tag-value/:host/:port/:tagName", Bare: true, Handler: s.tagValue, Doc: "value of one tag"},
-		{Path: "/api/tag/:host/:port", Mutates: true, Handler: s.tag, Doc: "tag an instance (?tag=name or ?tag=name=value)"},
+		{Path: "/api/tag/:host/:port", Mutates: true, Handler: s.tag, Query: tagParam, Doc: "tag an instance (?tag=name or ?tag=name=value)"},
 		{Path: "/api/tag/:host/:port/:tagName/:tagValue", Mutates: true, Handler: s.tag, Doc: "tag an instance with name=value"},
-		{Path: "/api/untag/:host/:port", Mutates: true, Handler: s.untag, Doc: "remove the tag named by ?tag= from an instance"},
+		{Path: "/api/untag/:host/:port", Mutates: true, Handler: s.untag, Query: tagParam, Doc: "remove the tag named by ?tag= from an instance"},
 		{Path: "/api/untag/:host/:port/:tagName", Mutates: true, Handler: s.untag, Doc: "remove a tag from an instance"},
-		{Path: "/api/untag-all", Mutates: true, Handler: s.untag, Doc: "remove the tag of ?tag= (name or name=value) from every instance"},
+		{Path: "/api/untag-all", Mutates: true, Handler: s.untag, Query: tagParam, Doc: "remove the tag of ?tag= (name or name=value) from every instance"},
 		{Path: "/api/untag-all/:tagName/:tagValue", Mutates: true, Handler: s.untag, Doc: "remove tag name=value from every instance"},
-		{Path: "/api/tagged", Bare: true, Handler: s.tagged, Doc: "keys of instances matching ?tag=t1,t2=v,~t3 (comma = and, ~ or ! = not)"},
+		{Path: "/api/tagged", Bare: true, Handler: s.tagged, Query: []Param{q("tag", "t1,t2=v,~t3: comma = and, ~ or ! = not")}, Doc: "keys of instances matching ?tag=t1,t2=v,~t3 (comma = and, ~ or ! = not)"},
 
-		{Path: "/api/submit-pool-instances/:pool", Mutates: true, Handler: s.submitPool, Doc: "set the members of a pool (?instances=h1:p1,h2:p2)"},
+		{Path: "/api/submit-pool-instances/:pool", Mutates: true, Handler: s.submitPool, Query: []Param{q("instances", "h1:p1,h2:p2")}, Doc: "set the members of a pool (?instances=h1:p1,h2:p2)"},
 		{Path: "/api/cluster-pool-instances/:clusterName", Handler: s.clusterPools, Doc: "pool name -> member keys for a cluster"},
 		{Path: "/api/cluster-pool-instances/:clusterName/:pool", Handler: s.clusterPools, Doc: "members of one pool of a cluster"},
 		{Path: "/api/heuristic-cluster-pool-instances/:clusterName", Handler: s.poolInstances, Doc: "pool members of a cluster as Instances"},
@@ -158,7 +159,7 @@ func (s *Server) submitPool(r *Request) (any, string, error) {
 	pool := r.Param("pool")
 	var keys []inst.InstanceKey
 	for _, part := range strings.FieldsFunc(r.Query("instances"), func(c rune) bool { return c == ',' || c == ' ' }) {
-		k, err := inst.ParseInstanceKey(part, s.cfg.DefaultInstancePort)
+		k, err := inst.ParseInstanceKey(part, s.conf().DefaultInstancePort)
 		if err != nil {
 			return nil, "", err
 		}
@@ -176,7 +177,7 @@ func (s *Server) pools(r *Request) (map[string][]inst.InstanceKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	since := time.Now().Add(-time.Duration(s.cfg.InstancePoolExpiryMinutes) * time.Minute)
+	since := time.Now().Add(-time.Duration(s.conf().InstancePoolExpiryMinutes) * time.Minute)
 	return s.deps.Store.PoolInstances(r.Ctx, name, r.Param("pool"), since)
 }
 

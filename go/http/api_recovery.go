@@ -15,52 +15,55 @@ import (
 // recoveryRoutes: replication analysis, recoveries, acknowledgements.
 func (s *Server) recoveryRoutes() []Route {
 	graceful := func(auto bool) Handler { return s.graceful(auto) }
+	recoverQ := []Param{q("dry-run", "show the plan, change nothing (any value but false)"), q("skipProcesses", "true: run no hooks")}
+	unacked := []Param{q("unacknowledged", "true: only recoveries not acknowledged")}
+	comment := []Param{q("comment", "why (required)")}
 	return []Route{
 		{Path: "/api/replication-analysis", Handler: s.analysis, Doc: "failure analysis of every cluster"},
 		{Path: "/api/replication-analysis/:clusterName", Handler: s.analysis, Doc: "failure analysis of one cluster"},
 		{Path: "/api/replication-analysis/instance/:host/:port", Handler: s.analysis, Doc: "failure analysis of one instance"},
 		{Path: "/api/replication-analysis-changelog", Bare: true, Handler: s.analysisChangelog, Doc: "recent changes of each instance's analysis"},
 		{Path: "/api/why/:host/:port", Handler: s.why, Doc: "why: an instance's analysis with the facts used, its recoveries, and any blocked or skipped"},
-		{Path: "/api/recover/:host/:port", Mutates: true, Handler: s.recover(false), Doc: "recover a failed instance now (?dry-run shows the plan, changes nothing; ?skipProcesses=true skips hooks)"},
-		{Path: "/api/recover/:host/:port/:candidateHost/:candidatePort", Mutates: true, Handler: s.recover(false), Doc: "recover, promoting the named candidate"},
-		{Path: "/api/recover-lite/:host/:port", Mutates: true, Handler: s.recover(true), Doc: "recover without running hooks"},
-		{Path: "/api/recover-lite/:host/:port/:candidateHost/:candidatePort", Mutates: true, Handler: s.recover(true), Doc: "recover without hooks, promoting the named candidate"},
-		{Path: "/api/force-master-failover/:clusterHint", Mutates: true, Handler: s.forceFailover, Doc: "fail the cluster's master over now"},
-		{Path: "/api/force-master-failover/:host/:port", Mutates: true, Handler: s.forceFailover, Doc: "fail the instance's cluster master over now"},
-		{Path: "/api/force-master-takeover/:clusterHint/:designatedHost/:designatedPort", Mutates: true, Handler: s.forceTakeover, Doc: "promote a direct replica in place of the healthy master"},
-		{Path: "/api/force-master-takeover/:host/:port/:designatedHost/:designatedPort", Mutates: true, Handler: s.forceTakeover, Doc: "same, cluster named by an instance"},
-		{Path: "/api/graceful-master-takeover/:clusterHint", Mutates: true, Handler: graceful(false), Doc: "planned switchover to the master's only replica"},
-		{Path: "/api/graceful-master-takeover/:host/:port", Mutates: true, Handler: graceful(false), Doc: "same, cluster named by an instance"},
-		{Path: "/api/graceful-master-takeover/:clusterHint/:designatedHost/:designatedPort", Mutates: true, Handler: graceful(false), Doc: "planned switchover to a designated replica"},
-		{Path: "/api/graceful-master-takeover/:host/:port/:designatedHost/:designatedPort", Mutates: true, Handler: graceful(false), Doc: "same, cluster named by an instance"},
-		{Path: "/api/graceful-master-takeover-auto/:clusterHint", Mutates: true, Handler: graceful(true), Doc: "planned switchover, successor chosen automatically"},
-		{Path: "/api/graceful-master-takeover-auto/:host/:port", Mutates: true, Handler: graceful(true), Doc: "same, cluster named by an instance"},
-		{Path: "/api/graceful-master-takeover-auto/:clusterHint/:designatedHost/:designatedPort", Mutates: true, Handler: graceful(true), Doc: "planned switchover to a designated replica; the old master replicates"},
-		{Path: "/api/graceful-master-takeover-auto/:host/:port/:designatedHost/:designatedPort", Mutates: true, Handler: graceful(true), Doc: "same, cluster named by an instance"},
+		{Path: "/api/recover/:host/:port", Mutates: true, Handler: s.recover(false), Query: recoverQ, Example: exRecovered, Doc: "recover a failed instance now (?dry-run shows the plan, changes nothing; ?skipProcesses=true skips hooks)"},
+		{Path: "/api/recover/:host/:port/:candidateHost/:candidatePort", Mutates: true, Handler: s.recover(false), Query: recoverQ, Example: exRecovered, Doc: "recover, promoting the named candidate"},
+		{Path: "/api/recover-lite/:host/:port", Mutates: true, Handler: s.recover(true), Query: recoverQ, Example: exRecovered, Doc: "recover without running hooks"},
+		{Path: "/api/recover-lite/:host/:port/:candidateHost/:candidatePort", Mutates: true, Handler: s.recover(true), Query: recoverQ, Example: exRecovered, Doc: "recover without hooks, promoting the named candidate"},
+		{Path: "/api/force-master-failover/:clusterHint", Mutates: true, Handler: s.forceFailover, Example: exFailedOver, Doc: "fail the cluster's master over now"},
+		{Path: "/api/force-master-failover/:host/:port", Mutates: true, Handler: s.forceFailover, Example: exFailedOver, Doc: "fail the instance's cluster master over now"},
+		{Path: "/api/force-master-takeover/:clusterHint/:designatedHost/:designatedPort", Mutates: true, Handler: s.forceTakeover, Example: exTookOver, Doc: "promote a direct replica in place of the healthy master"},
+		{Path: "/api/force-master-takeover/:host/:port/:designatedHost/:designatedPort", Mutates: true, Handler: s.forceTakeover, Example: exTookOver, Doc: "same, cluster named by an instance"},
+		{Path: "/api/graceful-master-takeover/:clusterHint", Mutates: true, Handler: graceful(false), Example: exGraceful, Doc: "planned switchover to the master's only replica"},
+		{Path: "/api/graceful-master-takeover/:host/:port", Mutates: true, Handler: graceful(false), Example: exGraceful, Doc: "same, cluster named by an instance"},
+		{Path: "/api/graceful-master-takeover/:clusterHint/:designatedHost/:designatedPort", Mutates: true, Handler: graceful(false), Example: exGraceful, Doc: "planned switchover to a designated replica"},
+		{Path: "/api/graceful-master-takeover/:host/:port/:designatedHost/:designatedPort", Mutates: true, Handler: graceful(false), Example: exGraceful, Doc: "same, cluster named by an instance"},
+		{Path: "/api/graceful-master-takeover-auto/:clusterHint", Mutates: true, Handler: graceful(true), Example: exGraceful, Doc: "planned switchover, successor chosen automatically"},
+		{Path: "/api/graceful-master-takeover-auto/:host/:port", Mutates: true, Handler: graceful(true), Example: exGraceful, Doc: "same, cluster named by an instance"},
+		{Path: "/api/graceful-master-takeover-auto/:clusterHint/:designatedHost/:designatedPort", Mutates: true, Handler: graceful(true), Example: exGraceful, Doc: "planned switchover to a designated replica; the old master replicates"},
+		{Path: "/api/graceful-master-takeover-auto/:host/:port/:designatedHost/:designatedPort", Mutates: true, Handler: graceful(true), Example: exGraceful, Doc: "same, cluster named by an instance"},
 		{Path: "/api/automated-recovery-filters", Handler: s.recoveryFilters, Doc: "the recovery filter settings"},
 		{Path: "/api/audit-failure-detection", Bare: true, Handler: s.detections, Doc: "failure detections, newest first"},
 		{Path: "/api/audit-failure-detection/:page", Bare: true, Handler: s.detections, Doc: "a page of failure detections"},
 		{Path: "/api/audit-failure-detection/id/:id", Bare: true, Handler: s.detections, Doc: "one failure detection"},
 		{Path: "/api/audit-failure-detection/alias/:clusterAlias", Bare: true, Handler: s.detections, Doc: "failure detections of a cluster alias"},
 		{Path: "/api/audit-failure-detection/alias/:clusterAlias/:page", Bare: true, Handler: s.detections, Doc: "a page of them"},
-		{Path: "/api/audit-recovery", Bare: true, Handler: s.recoveries, Doc: "recoveries, newest first (?unacknowledged=true)"},
-		{Path: "/api/audit-recovery/:page", Bare: true, Handler: s.recoveries, Doc: "a page of recoveries"},
-		{Path: "/api/audit-recovery/id/:id", Bare: true, Handler: s.recoveries, Doc: "one recovery by id"},
-		{Path: "/api/audit-recovery/uid/:uid", Bare: true, Handler: s.recoveries, Doc: "one recovery by uid"},
-		{Path: "/api/audit-recovery/cluster/:clusterName", Bare: true, Handler: s.recoveries, Doc: "recoveries of a cluster"},
-		{Path: "/api/audit-recovery/cluster/:clusterName/:page", Bare: true, Handler: s.recoveries, Doc: "a page of them"},
-		{Path: "/api/audit-recovery/alias/:clusterAlias", Bare: true, Handler: s.recoveries, Doc: "recoveries of a cluster alias"},
-		{Path: "/api/audit-recovery/alias/:clusterAlias/:page", Bare: true, Handler: s.recoveries, Doc: "a page of them"},
+		{Path: "/api/audit-recovery", Bare: true, Handler: s.recoveries, Query: unacked, Doc: "recoveries, newest first (?unacknowledged=true)"},
+		{Path: "/api/audit-recovery/:page", Bare: true, Handler: s.recoveries, Query: unacked, Doc: "a page of recoveries"},
+		{Path: "/api/audit-recovery/id/:id", Bare: true, Handler: s.recoveries, Query: unacked, Doc: "one recovery by id"},
+		{Path: "/api/audit-recovery/uid/:uid", Bare: true, Handler: s.recoveries, Query: unacked, Doc: "one recovery by uid"},
+		{Path: "/api/audit-recovery/cluster/:clusterName", Bare: true, Handler: s.recoveries, Query: unacked, Doc: "recoveries of a cluster"},
+		{Path: "/api/audit-recovery/cluster/:clusterName/:page", Bare: true, Handler: s.recoveries, Query: unacked, Doc: "a page of them"},
+		{Path: "/api/audit-recovery/alias/:clusterAlias", Bare: true, Handler: s.recoveries, Query: unacked, Doc: "recoveries of a cluster alias"},
+		{Path: "/api/audit-recovery/alias/:clusterAlias/:page", Bare: true, Handler: s.recoveries, Query: unacked, Doc: "a page of them"},
 		{Path: "/api/audit-recovery-steps/:uid", Bare: true, Handler: s.recoverySteps, Doc: "the steps of one recovery"},
-		{Path: "/api/active-cluster-recovery/:clusterName", Bare: true, Handler: s.recoveriesWhere(backend.RecoveryQuery{InProgress: true}), Doc: "recoveries of a cluster in progress"},
-		{Path: "/api/recently-active-cluster-recovery/:clusterName", Bare: true, Handler: s.recoveriesWhere(backend.RecoveryQuery{ActiveOnly: true}), Doc: "recoveries of a cluster within the block period"},
-		{Path: "/api/recently-active-instance-recovery/:host/:port", Bare: true, Handler: s.recoveriesWhere(backend.RecoveryQuery{ActiveOnly: true}), Doc: "recoveries of an instance within the block period"},
-		{Path: "/api/ack-recovery/cluster/:clusterHint", Mutates: true, Handler: s.ack(ackCluster), Doc: "acknowledge a cluster's recoveries (?comment= required)"},
-		{Path: "/api/ack-recovery/cluster/alias/:clusterAlias", Mutates: true, Handler: s.ack(ackCluster), Doc: "same, by alias"},
-		{Path: "/api/ack-recovery/instance/:host/:port", Mutates: true, Handler: s.ack(ackInstance), Doc: "acknowledge an instance's recoveries"},
-		{Path: "/api/ack-recovery/:recoveryId", Mutates: true, Handler: s.ack(ackID), Doc: "acknowledge one recovery by id"},
-		{Path: "/api/ack-recovery/uid/:uid", Mutates: true, Handler: s.ack(ackUID), Doc: "acknowledge one recovery by uid"},
-		{Path: "/api/ack-all-recoveries", Mutates: true, Handler: s.ack(ackAll), Doc: "acknowledge every recovery"},
+		{Path: "/api/active-cluster-recovery/:clusterName", Bare: true, Handler: s.recoveriesWhere(backend.RecoveryQuery{InProgress: true}), Query: unacked, Doc: "recoveries of a cluster in progress"},
+		{Path: "/api/recently-active-cluster-recovery/:clusterName", Bare: true, Handler: s.recoveriesWhere(backend.RecoveryQuery{ActiveOnly: true}), Query: unacked, Doc: "recoveries of a cluster within the block period"},
+		{Path: "/api/recently-active-instance-recovery/:host/:port", Bare: true, Handler: s.recoveriesWhere(backend.RecoveryQuery{ActiveOnly: true}), Query: unacked, Doc: "recoveries of an instance within the block period"},
+		{Path: "/api/ack-recovery/cluster/:clusterHint", Mutates: true, Handler: s.ack(ackCluster), Query: comment, Doc: "acknowledge a cluster's recoveries (?comment= required)"},
+		{Path: "/api/ack-recovery/cluster/alias/:clusterAlias", Mutates: true, Handler: s.ack(ackCluster), Query: comment, Doc: "same, by alias"},
+		{Path: "/api/ack-recovery/instance/:host/:port", Mutates: true, Handler: s.ack(ackInstance), Query: comment, Doc: "acknowledge an instance's recoveries"},
+		{Path: "/api/ack-recovery/:recoveryId", Mutates: true, Handler: s.ack(ackID), Query: comment, Doc: "acknowledge one recovery by id"},
+		{Path: "/api/ack-recovery/uid/:uid", Mutates: true, Handler: s.ack(ackUID), Query: comment, Doc: "acknowledge one recovery by uid"},
+		{Path: "/api/ack-all-recoveries", Mutates: true, Handler: s.ack(ackAll), Query: comment, Doc: "acknowledge every recovery"},
 		{Path: "/api/blocked-recoveries", Bare: true, Handler: s.blocked, Doc: "recoveries blocked by anti-flapping or skipped by filters, with why"},
 		{Path: "/api/blocked-recoveries/cluster/:clusterName", Bare: true, Handler: s.blocked, Doc: "same, one cluster"},
 		{Path: "/api/disable-global-recoveries", Mutates: true, Handler: s.setGlobalRecoveries(true), Doc: "stop all automatic recoveries"},
@@ -159,7 +162,7 @@ func (s *Server) recover(lite bool) Handler {
 			return nil, "", err
 		}
 		req := recovery.Request{Key: key, Forced: true, Hint: recovery.HintRecover, SkipHooks: lite || r.Query("skipProcesses") == "true",
-			DryRun: r.HTTP.URL.Query().Has("dry-run") && r.Query("dry-run") != "false"}
+			DryRun: r.Has("dry-run") && r.Query("dry-run") != "false"}
 		if r.Param("candidateHost") != "" {
 			if req.Candidate, err = belowKey(r, "candidateHost", "candidatePort"); err != nil {
 				return nil, "", err
@@ -223,9 +226,9 @@ func (s *Server) graceful(auto bool) Handler {
 
 func (s *Server) recoveryFilters(*Request) (any, string, error) {
 	return map[string][]string{
-		"RecoverMasterClusterFilters":             s.cfg.RecoverMasterClusterFilters,
-		"RecoverIntermediateMasterClusterFilters": s.cfg.RecoverIntermediateMasterClusterFilters,
-		"RecoveryIgnoreHostnameFilters":           s.cfg.RecoveryIgnoreHostnameFilters,
+		"RecoverMasterClusterFilters":             s.conf().RecoverMasterClusterFilters,
+		"RecoverIntermediateMasterClusterFilters": s.conf().RecoverIntermediateMasterClusterFilters,
+		"RecoveryIgnoreHostnameFilters":           s.conf().RecoveryIgnoreHostnameFilters,
 	}, "Automated recovery configuration details", nil
 }
 

@@ -21,29 +21,32 @@ const (
 )
 
 func (s *Server) topologyRoutes() []Route {
-	op := func(path, doc string, h Handler) Route { return Route{Path: path, Mutates: true, Handler: h, Doc: doc} }
+	op := func(path, doc string, h Handler, query ...Param) Route {
+		return Route{Path: path, Mutates: true, Handler: h, Doc: doc, Query: query, Example: operationExample(path)}
+	}
+	pattern := q("pattern", "regexp: only the replicas whose host:port matches move")
 	relocate := s.moveTo(belowParams, (*topology.Operator).Relocate)
 	moveGTID := s.moveTo(belowParams, (*topology.Operator).MoveBelowGTID)
 	detach, reattach := s.keyed((*topology.Operator).DetachReplicaMasterHost), s.keyed((*topology.Operator).ReattachReplicaMasterHost)
 	rs := []Route{
 		op("/api/relocate/:host/:port/:belowHost/:belowPort", "move an instance below another by any working method", relocate),
 		op("/api/relocate-below/:host/:port/:belowHost/:belowPort", "same as relocate", relocate),
-		op("/api/relocate-replicas/:host/:port/:belowHost/:belowPort", "move the replicas of an instance (?pattern) below another", s.relocateReplicas),
+		op("/api/relocate-replicas/:host/:port/:belowHost/:belowPort", "move the replicas of an instance (?pattern) below another", s.relocateReplicas, pattern),
 		op("/api/regroup-replicas/:host/:port", "move the replicas of an instance below the most advanced of them", s.regroup((*topology.Operator).RegroupReplicas)),
 		op("/api/regroup-replicas-gtid/:host/:port", "regroup the replicas of an instance by GTID", s.regroup((*topology.Operator).RegroupReplicasGTID)),
 		op("/api/move-up/:host/:port", "make an instance replicate from its grandparent", s.keyed((*topology.Operator).MoveUp)),
-		op("/api/move-up-replicas/:host/:port", "move the replicas of an instance up one level", s.moveUpReplicas),
+		op("/api/move-up-replicas/:host/:port", "move the replicas of an instance up one level", s.moveUpReplicas, pattern),
 		op("/api/move-below/:host/:port/:siblingHost/:siblingPort", "make an instance replicate from its sibling", s.moveTo(siblingParams, (*topology.Operator).MoveBelow)),
 		op("/api/move-equivalent/:host/:port/:belowHost/:belowPort", "move an instance below another at the position recorded as equivalent to where it stands (undoes a classic move)",
 			s.moveTo(belowParams, (*topology.Operator).MoveEquivalent)),
 		op("/api/repoint/:host/:port/:belowHost/:belowPort", "point an instance elsewhere keeping its coordinates", s.moveTo(belowParams, (*topology.Operator).Repoint)),
-		op("/api/repoint-replicas/:host/:port", "repoint the replicas of an instance to it", s.repointReplicas),
+		op("/api/repoint-replicas/:host/:port", "repoint the replicas of an instance to it", s.repointReplicas, pattern),
 		op("/api/take-siblings/:host/:port", "make the siblings of an instance its replicas", s.takeSiblings),
 		op("/api/take-master/:host/:port", "swap an instance with its master", s.keyed((*topology.Operator).TakeMaster)),
 		op("/api/make-co-master/:host/:port", "make an instance co-master with its master", s.keyed((*topology.Operator).MakeCoMaster)),
 		op("/api/move-below-gtid/:host/:port/:belowHost/:belowPort", "move an instance below another by GTID", moveGTID),
 		op("/api/move-gtid/:host/:port/:belowHost/:belowPort", "same as move-below-gtid", moveGTID),
-		op("/api/move-replicas-gtid/:host/:port/:belowHost/:belowPort", "move the replicas of an instance below another by GTID", s.moveReplicasGTID),
+		op("/api/move-replicas-gtid/:host/:port/:belowHost/:belowPort", "move the replicas of an instance below another by GTID", s.moveReplicasGTID, pattern),
 		op("/api/start-replica/:host/:port", "START SLAVE", s.keyed((*topology.Operator).StartReplica)),
 		op("/api/stop-replica/:host/:port", "STOP SLAVE", s.keyed((*topology.Operator).StopReplica)),
 		op("/api/restart-replica/:host/:port", "stop then start replication", s.keyed((*topology.Operator).RestartReplica)),
@@ -62,7 +65,7 @@ func (s *Server) topologyRoutes() []Route {
 		op("/api/gtid-errant-inject-empty/:host/:port", "give the master a replica's errant GTIDs as empty transactions (Oracle GTID)", s.keyed((*topology.Operator).GTIDErrantInjectEmpty)),
 		op("/api/delay-replication/:host/:port/:seconds", "set MASTER_DELAY", s.delayReplication),
 		op("/api/flush-binary-logs/:host/:port", "FLUSH BINARY LOGS", s.keyed((*topology.Operator).FlushBinaryLogs)),
-		op("/api/purge-binary-logs/:host/:port/:logFile", "PURGE BINARY LOGS TO (?force=true)", s.purgeBinaryLogs),
+		op("/api/purge-binary-logs/:host/:port/:logFile", "PURGE BINARY LOGS TO (?force=true)", s.purgeBinaryLogs, q("force", "true: even if a replica still needs them")),
 		op("/api/enable-semi-sync-master/:host/:port", "enable semi-sync on a master", s.semiSync(true, true)),
 		op("/api/disable-semi-sync-master/:host/:port", "disable semi-sync on a master", s.semiSync(true, false)),
 		op("/api/enable-semi-sync-replica/:host/:port", "enable semi-sync on a replica", s.semiSync(false, true)),
@@ -74,15 +77,42 @@ func (s *Server) topologyRoutes() []Route {
 		op("/api/end-downtime/:host/:port", "end a downtime", s.endDowntime),
 		{Path: "/api/can-replicate-from/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFrom), Doc: "Message true/false"},
 		{Path: "/api/can-replicate-from-gtid/:host/:port/:belowHost/:belowPort", Handler: s.canReplicate((*topology.Operator).CanReplicateFromGTID), Doc: "Message true/false, requiring GTID"},
-		{Path: "/api/locate-gtid-errant/:host/:port", Handler: s.locateGTIDErrant, Doc: "the binary logs of an instance that hold its errant GTIDs (Details: list of file names, empty when none)"},
-		{Path: "/api/which-gtid-errant/:host/:port", Handler: s.whichGTIDErrant, Doc: "errant GTIDs of an instance against its cluster's master, both probed now; Details \"\" when none"},
+		{Path: "/api/locate-gtid-errant/:host/:port", Handler: s.locateGTIDErrant, Example: envelopeExample("", `["mariadb-bin.000002"]`), Doc: "the binary logs of an instance that hold its errant GTIDs (Details: list of file names, empty when none)"},
+		{Path: "/api/which-gtid-errant/:host/:port", Mutates: true, Handler: s.whichGTIDErrant,
+			Example: envelopeExample("", `"0-24103-1001"`), Doc: "errant GTIDs of an instance against its cluster's master, both probed now (a refresh: authorised as a change); Details \"\" when none"},
 		{Path: "/api/master-equivalent/:host/:port/:logFile/:logPos", Handler: s.masterEquivalent, Doc: "positions on other servers recorded as equivalent to logFile:logPos on this one; Details = [{Key, Coordinates}]"},
-		{Path: "/api/restart-replica-statements/:host/:port", Handler: s.restartReplicaStatements, Doc: "statements wrapping ?q with the stop/start that keeps thread state"},
+		{Path: "/api/restart-replica-statements/:host/:port", Handler: s.restartReplicaStatements, Query: []Param{q("q", "the statement to wrap")},
+			Example: envelopeExample("statements", `["STOP SLAVE","SET GLOBAL slave_net_timeout=30","START SLAVE"]`), Doc: "statements wrapping ?q with the stop/start that keeps thread state"},
 		{Path: "/api/in-maintenance/:host/:port", Handler: s.inMaintenance, Doc: "Message true/false"},
 		{Path: "/api/maintenance", Bare: true, Handler: s.maintenance, Doc: "active maintenance locks"},
 	}
 	rs = append(rs, unsupportedRoutes()...)
 	return append(rs, legacySynonyms(rs)...)
+}
+
+// operationExample is the example answer of an operation on live
+// servers, by the shape its handler returns; nil for the maintenance and
+// downtime routes, which only write the backend (their answers are
+// recorded).
+func operationExample(path string) *Example {
+	first, _, _ := strings.Cut(strings.TrimPrefix(path, "/api/"), "/")
+	switch first {
+	case "begin-maintenance":
+		return envelopeExample("Maintenance begun: 7", exampleKey)
+	case "end-maintenance", "begin-downtime", "end-downtime":
+		return nil
+	case "relocate-replicas", "move-up-replicas", "repoint-replicas":
+		return exReplicasOp
+	case "move-replicas-gtid":
+		return envelopeExample("Moved 1 replicas of 127.0.0.1:24102", exampleKey)
+	case "regroup-replicas", "regroup-replicas-gtid":
+		return envelopeExample("127.0.0.1:24102 lost: 0, moved: 2", exampleKey)
+	case "take-siblings":
+		return envelopeExample("Took 2 siblings", exampleInstance)
+	case "delay-replication":
+		return envelopeExample("Replication delayed", "60")
+	}
+	return exInstanceOp
 }
 
 // unsupportedRoutes answer pseudo-GTID and binlog-server operations with
@@ -380,7 +410,7 @@ func (s *Server) beginDowntime(r *Request) (any, string, error) {
 	var d time.Duration
 	if p := r.Param("duration"); p != "" {
 		var err error
-		if d, err = parseDuration(p); err != nil {
+		if d, err = inst.ParseDuration(p); err != nil {
 			return nil, "", err
 		}
 	}
@@ -396,27 +426,4 @@ func (s *Server) endDowntime(r *Request) (any, string, error) {
 	return s.withKey(r, func(o *topology.Operator, key inst.InstanceKey) (any, string, error) {
 		return key, "Downtime ended: " + key.String(), o.EndDowntime(r.Ctx, key)
 	})
-}
-
-// parseDuration accepts Go durations and d/w suffixes (1d, 2w).
-func parseDuration(s string) (time.Duration, error) {
-	mult := time.Duration(0)
-	switch {
-	case len(s) > 1 && s[len(s)-1] == 'd':
-		mult = 24 * time.Hour
-	case len(s) > 1 && s[len(s)-1] == 'w':
-		mult = 7 * 24 * time.Hour
-	}
-	if mult != 0 {
-		n, err := strconv.ParseUint(s[:len(s)-1], 10, 16)
-		if err != nil {
-			return 0, fmt.Errorf("%w: invalid duration %q", inst.ErrBadRequest, s)
-		}
-		return time.Duration(n) * mult, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%w: invalid duration %q", inst.ErrBadRequest, s)
-	}
-	return d, nil
 }

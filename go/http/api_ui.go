@@ -15,13 +15,15 @@ import (
 // and what may they do, a one-request clusters overview, and the
 // drag-and-drop planner.
 func (s *Server) uiRoutes() []Route {
+	replicas := q("replicas", "true: the instance's replicas, not the instance")
 	return []Route{
 		{Path: "/api/ui/session", Bare: true, Handler: s.uiSession, Doc: "what the web UI may offer this user: CanMutate, read-only mode, user, node"},
 		{Path: "/api/ui/clusters", Bare: true, Handler: s.uiClusters, Doc: "every cluster with master, instance count, data centers, problems and recovery settings"},
-		{Path: "/api/ui/move-plans/:host/:port", Bare: true, Handler: s.uiMovePlans,
+		{Path: "/api/ui/move-plans/:host/:port", Bare: true, Handler: s.uiMovePlans, Query: []Param{replicas},
 			Doc: "for every other instance of the cluster: can this instance (?replicas=true: its replicas) go below it, and by which operation"},
-		{Path: "/api/ui/can-move/:host/:port/:belowHost/:belowPort", Bare: true, Handler: s.uiCanMove,
-			Doc: "can this instance (?replicas=true: its replicas) go below the other, and how; ?live=true probes the servers first"},
+		{Path: "/api/ui/can-move/:host/:port/:belowHost/:belowPort", Bare: true, Handler: s.uiCanMove, MutatesWhen: "live",
+			Query: []Param{replicas, q("live", "true: probe the servers first (a refresh: authorised as a change)")},
+			Doc:   "can this instance (?replicas=true: its replicas) go below the other, and how; ?live=true probes the servers first"},
 	}
 }
 
@@ -40,8 +42,8 @@ type UISession struct {
 
 func (s *Server) uiSession(r *Request) (any, string, error) {
 	return UISession{
-		CanMutate: s.CanMutate(r.HTTP), ReadOnly: s.cfg.ReadOnly, User: r.User, AuthenticationMethod: s.cfg.AuthenticationMethod,
-		URLPrefix: s.cfg.URLPrefix, WebMessage: s.cfg.WebMessage, Hostname: s.deps.Node.Hostname(),
+		CanMutate: s.CanMutate(r.HTTP), ReadOnly: s.conf().ReadOnly, User: r.User, AuthenticationMethod: s.conf().AuthenticationMethod,
+		URLPrefix: s.conf().URLPrefix, WebMessage: s.conf().WebMessage, Hostname: s.deps.Node.Hostname(),
 		IsLeader: s.deps.Node.IsLeader(), AppVersion: s.deps.Node.AppVersion(),
 	}, "", nil
 }

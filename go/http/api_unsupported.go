@@ -7,27 +7,19 @@ import (
 )
 
 // unsupportedRoutes answer reference endpoints of features this
-// orchestrator does not have (raft, runtime reload, metric
-// time series) with a clear 4xx JSON error, so that tools calling them get
-// a reason instead of a 404 page; and grab-election, which is served
-// safely as a step-down of the current leader.
+// orchestrator does not have (raft, legacy promotions) with a clear 4xx
+// JSON error, so that tools calling them get a reason instead of a 404
+// page.
 func (s *Server) unsupportedRoutes() []Route {
 	raft := unsupported("raft is not used: leadership is a heartbeat row in the shared backend (see /api/status, /api/leader-check)")
-	series := unsupported("time series of internal metrics are not recorded; /metrics and /api/debug/metrics have the counters")
 	routes := []Route{
-		{Path: "/api/grab-election", Mutates: true, Handler: s.grabElection, Doc: "release leadership for a new election this node can win (a safe step-down of the current leader)"},
-		{Path: "/api/reload-configuration", Mutates: true, Handler: unsupported("configuration is read at start: restart the service (one node at a time) to apply changes"), Doc: "not supported: restart to reload"},
 		{Path: "/api/make-master/:host/:port", Mutates: true, Handler: unsupported("make-master is not supported: use graceful-master-takeover"), Doc: "not supported: use graceful-master-takeover"},
 		{Path: "/api/make-local-master/:host/:port", Mutates: true, Handler: unsupported("make-local-master is not supported: use take-master or regroup-replicas"), Doc: "not supported: use take-master or regroup-replicas"},
 	}
 	for _, p := range []string{"/api/raft-state", "/api/raft-leader", "/api/raft-health", "/api/raft-yield-hint/:hint", "/api/raft-yield/:node",
-		"/api/raft-peers", "/api/raft-status", "/api/raft-snapshot", "/api/raft-add-peer/:addr", "/api/raft-remove-peer/:addr"} {
+		"/api/raft-peers", "/api/raft-status", "/api/raft-snapshot", "/api/raft-add-peer/:addr", "/api/raft-remove-peer/:addr",
+		"/api/raft-follower-health-report/:authenticationToken/:raftBind/:raftAdvertise"} {
 		routes = append(routes, Route{Path: p, Handler: raft, Doc: "not supported: no raft"})
-	}
-	for _, m := range []string{"discovery-metrics", "discovery-queue-metrics", "backend-query-metrics", "write-buffer-metrics"} {
-		for _, kind := range []string{"raw", "aggregated"} {
-			routes = append(routes, Route{Path: fmt.Sprintf("/api/%s-%s/:seconds", m, kind), Handler: series, Doc: "not supported: see /metrics"})
-		}
 	}
 	return routes
 }
@@ -38,22 +30,12 @@ func unsupported(why string) Handler {
 	}
 }
 
-// grabElection makes the current leader step down (as reelect); this node
-// takes part in the election that follows. Leadership is never taken by
-// force: a leader still acting must notice first.
-func (s *Server) grabElection(r *Request) (any, string, error) {
-	if s.deps.Node.IsLeader() {
-		return s.deps.Node.Hostname(), "This node is the leader", nil
-	}
-	_, msg, err := s.reelect(r)
-	return nil, msg, err
-}
-
 // maintenanceRoutes: the remaining maintenance and query endpoints.
 func (s *Server) maintenanceRoutes() []Route {
 	return []Route{
 		{Path: "/api/end-maintenance/:maintenanceKey", Mutates: true, Handler: s.endMaintenanceByID, Doc: "end one maintenance lock by its id"},
-		{Path: "/api/kill-query/:host/:port/:process", Mutates: true, Handler: s.killQuery, Doc: "KILL QUERY of one connection id"},
+		{Path: "/api/kill-query/:host/:port/:process", Mutates: true, Handler: s.killQuery,
+			Example: envelopeExample("Query killed on 127.0.0.1:24102: connection 42", exampleKey), Doc: "KILL QUERY of one connection id"},
 	}
 }
 

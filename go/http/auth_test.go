@@ -118,25 +118,6 @@ func TestHealthChecksNeedNoAuth(t *testing.T) {
 	}
 }
 
-func TestReadOnlyRefusesEveryMutatingRouteOverHTTP(t *testing.T) {
-	t.Parallel()
-	s := newServer(t, func(c *config.Config) { c.ReadOnly = true })
-	n := 0
-	for _, rt := range s.Routes() {
-		if !rt.Mutates {
-			continue
-		}
-		n++
-		code, body := call(t, s, samplePath(rt.Path), nil, nil)
-		require.Equal(t, 403, code, "%s: %s", rt.Path, body)
-		var env Envelope
-		require.NoError(t, json.Unmarshal([]byte(body), &env), rt.Path)
-		require.Equal(t, "ERROR", env.Code)
-		require.Contains(t, env.Message, "read-only")
-	}
-	require.Greater(t, n, 40, "the route table has mutating routes")
-}
-
 func TestSecretsNeverInResponses(t *testing.T) {
 	t.Parallel()
 	secrets := []string{"http-S3cret", "topo-S3cret", "backend-S3cret"}

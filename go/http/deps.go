@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"orchestrator/go/backend"
+	"orchestrator/go/config"
 	"orchestrator/go/discovery"
 	"orchestrator/go/recovery"
 	"orchestrator/go/topology"
@@ -17,6 +18,13 @@ type Deps struct {
 	Operator   *topology.Operator
 	Recoverer  *recovery.Recoverer
 	Node       NodeInfo
+	Reloader   Reloader // nil: the process does not reload its configuration
+}
+
+// Reloader reloads the service's configuration (app's reloader): the
+// files it started from, plus extra when given.
+type Reloader interface {
+	Reload(extra string) (config.ReloadReport, error)
 }
 
 // NodeInfo answers questions about this service node.

@@ -1,7 +1,8 @@
 package http
 
 import (
-	"encoding/json"
+	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -23,17 +24,21 @@ func (s *Server) OpenAPI() map[string]any {
 	if s.deps.Node != nil {
 		version = s.deps.Node.AppVersion()
 	}
-	routes, prefix := s.routes, s.cfg.URLPrefix
-	schemes, security := securitySchemes(s.cfg.AuthenticationMethod, s.proxyHeader())
+	routes, prefix := s.routes, s.conf().URLPrefix
+	schemes, security := securitySchemes(s.conf().AuthenticationMethod, s.proxyHeader())
 	paths := map[string]any{}
 	for _, rt := range routes {
 		op := map[string]any{
-			"summary":     rt.Doc,
-			"operationId": operationID(rt.Path),
-			"responses":   responses(rt),
-			"x-mutates":   rt.Mutates,
+			"summary":           rt.Doc,
+			"operationId":       operationID(rt.Path),
+			"responses":         responses(rt),
+			"x-mutates":         rt.Mutates,
+			"x-timeout-seconds": int(rt.timeout().Seconds()),
 		}
-		if params := pathParameters(rt.Path); len(params) > 0 {
+		if rt.MutatesWhen != "" {
+			op["x-mutates-when"] = rt.MutatesWhen + "=true"
+		}
+		if params := parameters(rt); len(params) > 0 {
 			op["parameters"] = params
 		}
 		if s.public(rt) {
@@ -90,32 +95,44 @@ func envelopeSchema() map[string]any {
 }
 
 func responses(rt Route) map[string]any {
-	envelope := map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Envelope"}}}
-	ok := map[string]any{"description": "success", "content": envelope}
+	envelope := func() map[string]any {
+		return map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Envelope"}}}
+	}
+	ok := map[string]any{"description": "success", "content": envelope()}
 	switch {
 	case isRawRoute(rt.Path):
-		ok["content"] = map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
+		ok["content"] = map[string]any{contentTypeOf(rt): map[string]any{"schema": map[string]any{"type": "string"}}}
 	case rt.Bare:
 		ok["description"] = "success: the value itself, without the envelope"
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{}}}
 	}
-	if ex, found := exampleFor(rt.Path); found {
-		media := ok["content"].(map[string]any)["application/json"]
-		if m, isJSON := media.(map[string]any); isJSON {
-			m["example"] = json.RawMessage(ex)
+	out := map[string]any{
+		"200": ok,
+		"4XX": map[string]any{"description": "bad input (400), not authenticated (401), read-only or not a power user (403), unknown instance or cluster (404), locked or refused (409)", "content": envelope()},
+		"5XX": map[string]any{"description": "the target MySQL server failed (502), too many requests (503), a fault of orchestrator (500)", "content": envelope()},
+	}
+	if ex, found := exampleFor(rt); found {
+		status := strconv.Itoa(ex.Status)
+		if _, listed := out[status]; !listed {
+			out[status] = map[string]any{"description": http.StatusText(ex.Status), "content": map[string]any{"application/json": map[string]any{}}}
+		}
+		content := out[status].(map[string]any)["content"].(map[string]any)
+		for _, media := range content {
+			media.(map[string]any)["example"] = ex.Body
 		}
 	}
-	return map[string]any{
-		"200": ok,
-		"4XX": map[string]any{"description": "bad input (400), not authenticated (401), read-only or not a power user (403), unknown instance or cluster (404), locked or refused (409)", "content": envelope},
-		"5XX": map[string]any{"description": "server fault", "content": envelope},
-	}
+	return out
 }
 
-func pathParameters(path string) []any {
+// parameters are the route's path parameters (required) and its query
+// parameters (optional).
+func parameters(rt Route) []any {
 	var out []any
-	for _, p := range pathParam.FindAllString(path, -1) {
+	for _, p := range pathParam.FindAllString(rt.Path, -1) {
 		out = append(out, map[string]any{"name": p[1:], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	for _, p := range rt.Query {
+		out = append(out, map[string]any{"name": p.Name, "in": "query", "required": false, "description": p.Doc, "schema": map[string]any{"type": "string"}})
 	}
 	return out
 }
@@ -127,6 +144,15 @@ func openAPIPath(path string) string {
 func operationID(path string) string {
 	id := strings.NewReplacer("/", "_", ":", "", "-", "_", ".", "_").Replace(strings.TrimPrefix(path, "/"))
 	return strings.Trim(id, "_")
+}
+
+// contentTypeOf is the media type of a text route's answer.
+func contentTypeOf(rt Route) string {
+	if ex, ok := exampleFor(rt); ok && ex.ContentType != "" {
+		media, _, _ := strings.Cut(ex.ContentType, ";")
+		return media
+	}
+	return "text/plain"
 }
 
 // isRawRoute: routes that answer text, not JSON.

@@ -3,6 +3,7 @@ package http
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,11 +63,17 @@ func TestOpenAPI(t *testing.T) {
 		require.Equal(t, rt.Doc, op.Summary)
 		require.NotContains(t, ids, op.OperationID, "operationId of %s repeats %s", rt.Path, ids[op.OperationID])
 		ids[op.OperationID] = rt.Path
-		require.Len(t, op.Parameters, strings.Count(rt.Path, "/:"), rt.Path)
-		for _, prm := range op.Parameters {
-			require.Contains(t, p, "{"+prm.Name+"}")
-			require.Equal(t, "path", prm.In)
-			require.True(t, prm.Required)
+		require.Len(t, op.Parameters, strings.Count(rt.Path, "/:")+len(rt.Query), rt.Path)
+		for n, prm := range op.Parameters {
+			if n < strings.Count(rt.Path, "/:") {
+				require.Contains(t, p, "{"+prm.Name+"}")
+				require.Equal(t, "path", prm.In)
+				require.True(t, prm.Required)
+				continue
+			}
+			require.Equal(t, "query", prm.In, rt.Path)
+			require.Equal(t, rt.Query[n-strings.Count(rt.Path, "/:")].Name, prm.Name)
+			require.False(t, prm.Required)
 		}
 		ok200 := op.Responses["200"].Content["application/json"]
 		if !rt.Bare && !isRawRoute(rt.Path) {
@@ -77,18 +84,12 @@ func TestOpenAPI(t *testing.T) {
 			require.NotNil(t, op.Security, "%s answers without authentication", rt.Path)
 			require.Empty(t, *op.Security)
 		}
-		if _, has := exampleFor(rt.Path); has {
-			require.True(t, json.Valid(ok200.Example), "example of %s", rt.Path)
+		ex, has := exampleFor(rt)
+		require.True(t, has, "%s has no example", rt.Path)
+		media := op.Responses[strconv.Itoa(ex.Status)].Content
+		require.NotEmpty(t, media, "%s: no response for its example's status %d", rt.Path, ex.Status)
+		for _, m := range media {
+			require.True(t, json.Valid(m.Example), "example of %s", rt.Path)
 		}
-	}
-}
-
-// TestAPIExamples: every example belongs to a route and is JSON.
-func TestAPIExamples(t *testing.T) {
-	t.Parallel()
-	s := New(config.Defaults(), Deps{})
-	for path, ex := range apiExamples() {
-		require.True(t, s.hasRoute(path), "example for %s, which is not a route", path)
-		require.True(t, json.Valid([]byte(ex)), "example for %s is not JSON", path)
 	}
 }

@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os/user"
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -24,69 +24,50 @@ import (
 	"orchestrator/go/inst"
 )
 
-// Request is what a handler receives.
-type Request struct {
-	Ctx    context.Context
-	Params martini.Params
-	HTTP   *http.Request
-	User   string
-}
-
-// Param returns a path parameter.
-func (r *Request) Param(name string) string { return r.Params[name] }
-
-// Query returns a query-string parameter.
-func (r *Request) Query(name string) string { return r.HTTP.URL.Query().Get(name) }
-
-// Handler is our small handler signature: details to render, a message,
-// or an error whose kind decides the status.
-type Handler func(r *Request) (details any, message string, err error)
-
-// Route is one API path.
-type Route struct {
-	Path    string
-	Mutates bool // refused in read-only mode and for read-only users
-	Bare    bool // render details as bare JSON (no envelope), as upstream does for reads
-	Handler Handler
-	Doc     string
-}
-
-// Envelope is upstream's response object.
-type Envelope struct {
-	Code    string
-	Message string
-	Details any
-}
-
-// Raw is a handler result written as-is instead of as JSON (Prometheus
-// text, plain files).
-type Raw struct {
-	ContentType string
-	Body        []byte
-}
-
-// errForbidden: an authenticated user who may not change anything.
-var errForbidden = errors.New("forbidden")
-
 // Server is the HTTP front end.
 type Server struct {
-	cfg       *config.Config
+	cfg       atomic.Pointer[config.Config] // replaced whole by ApplyConfig
 	deps      Deps
 	routes    []Route
 	router    martini.Router
 	mux       http.Handler
 	metrics   *Metrics
 	coalescer *coalescer
-	views     *views // in-memory answers of the hottest reads (snapshot.go)
+	views     *views  // in-memory answers of the hottest reads (snapshot.go)
+	limits    *limits // the cap on requests served at once (limits.go)
 }
 
 // New builds the server and its routes.
 func New(cfg *config.Config, deps Deps) *Server {
-	s := &Server{cfg: cfg, deps: deps, metrics: newMetrics(), coalescer: newCoalescer()}
+	s := &Server{deps: deps, metrics: newMetrics(), coalescer: newCoalescer()}
+	s.cfg.Store(cfg)
 	s.views = newViews(&s.deps, s.coalescer)
+	s.limits = newLimits(cfg.HTTPMaxConcurrentRequests)
 	s.routes = append(s.routeTable(), s.openAPIRoutes()...)
+	if ep := cfg.StatusEndpoint; ep != "" && !s.hasRoute(ep) {
+		s.routes = append(s.routes, Route{Path: ep, Public: true, Handler: s.health, Doc: "StatusEndpoint: same as /api/health"})
+	}
 	s.mux = s.build()
 	return s
+}
+
+// conf is the configuration the server runs with now.
+func (s *Server) conf() *config.Config { return s.cfg.Load() }
+
+// ApplyConfig takes a reloaded configuration: ReadOnly, the
+// authentication keys (AuthenticationMethod, HTTPAuthUser,
+// HTTPAuthPassword, AuthUserHeader, PowerAuthUsers, PowerAuthGroups),
+// WebMessage and the recovery filters it reports apply from the next
+// request. The routes, URLPrefix, StatusEndpoint, TLS and the listen
+// address were set at start: the reloader hands it a configuration
+// where they are unchanged. A configuration that names basic or multi
+// authentication without both credentials is refused.
+func (s *Server) ApplyConfig(cfg *config.Config) error {
+	if (cfg.AuthenticationMethod == "basic" || cfg.AuthenticationMethod == "multi") && (cfg.HTTPAuthUser == "" || cfg.HTTPAuthPassword == "") {
+		return fmt.Errorf("http: AuthenticationMethod %q needs HTTPAuthUser and HTTPAuthPassword", cfg.AuthenticationMethod)
+	}
+	s.cfg.Store(cfg)
+	return nil
 }
 
 // Metrics returns the counters served at /metrics; recovery code records
@@ -111,20 +92,14 @@ func (s *Server) build() http.Handler {
 	m.Use(render.Renderer(render.Options{IndentJSON: false}))
 	router := martini.NewRouter()
 	s.router = router
-	prefix := s.cfg.URLPrefix
+	prefix := s.conf().URLPrefix
 	for _, rt := range s.routes {
 		rt := rt
 		router.Get(prefix+rt.Path, func(params martini.Params, req *http.Request, ren render.Render) {
 			s.serve(rt, params, req, ren)
 		})
 	}
-	if ep := s.cfg.StatusEndpoint; ep != "" && !s.hasRoute(ep) {
-		rt := Route{Path: ep, Handler: s.health, Doc: "StatusEndpoint: same as /api/health"}
-		router.Get(prefix+ep, func(params martini.Params, req *http.Request, ren render.Render) {
-			s.serve(rt, params, req, ren)
-		})
-	}
-	s.webRoutes(router, prefix)
+	s.uiWebRoutes(router, prefix)
 	router.NotFound(func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusNotFound, Envelope{Code: "ERROR", Message: "no such route: " + strings.ToValidUTF8(req.URL.Path, "?")})
 	})
@@ -142,7 +117,7 @@ func (s *Server) build() http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-		m.ServeHTTP(w, r)
+		m.ServeHTTP(w, withRawWriter(r, w))
 	})
 }
 
@@ -187,16 +162,8 @@ func (s *Server) hasRoute(path string) bool {
 	return slices.ContainsFunc(s.routes, func(rt Route) bool { return rt.Path == path })
 }
 
-// basicAuth reports an AuthenticationMethod that asks for a user and
-// password (a 401 then says so, for curl -u and browsers).
-func (s *Server) basicAuth() bool {
-	return s.cfg.AuthenticationMethod == "basic" || s.cfg.AuthenticationMethod == "multi"
-}
-
 // public routes answer without authentication, for load balancers.
-func (s *Server) public(rt Route) bool {
-	return !rt.Mutates && (rt.Path == "/api/health" || rt.Path == "/api/status" || rt.Path == s.cfg.StatusEndpoint)
-}
+func (s *Server) public(rt Route) bool { return rt.Public && !rt.Mutates }
 
 func (s *Server) serve(rt Route, params martini.Params, req *http.Request, ren render.Render) {
 	start := time.Now()
@@ -205,31 +172,40 @@ func (s *Server) serve(rt Route, params martini.Params, req *http.Request, ren r
 }
 
 func (s *Server) respond(rt Route, params martini.Params, req *http.Request, ren render.Render) int {
+	if !s.public(rt) {
+		release, ok := s.limits.admit()
+		if !ok {
+			return s.fail(ren, rt, req, fmt.Errorf("%w: %d requests are being served; try again shortly", errBusy, s.limits.cap()), nil)
+		}
+		defer release()
+	}
+	s.limits.extendDeadlines(req, rt.timeout())
 	var user string
 	var err error
 	if !s.public(rt) {
-		user, err = s.authorize(req, rt.Mutates)
+		user, err = s.authorize(req, rt.mutates(req))
 	}
 	if err != nil {
 		if statusOf(err) == http.StatusUnauthorized && s.basicAuth() {
 			ren.Header().Set("WWW-Authenticate", `Basic realm="orchestrator"`)
 		}
-		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: s.redact(err.Error())})
-		return statusOf(err)
+		return s.fail(ren, rt, req, err, nil)
 	}
 	if err := validText(params, req); err != nil {
-		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: err.Error()})
-		return statusOf(err)
+		return s.fail(ren, rt, req, err, nil)
 	}
 	details, message, err := s.call(rt, params, req, user)
 	if err != nil {
-		ren.JSON(statusOf(err), Envelope{Code: "ERROR", Message: s.redact(err.Error()), Details: details})
-		return statusOf(err)
+		return s.fail(ren, rt, req, err, details)
 	}
-	if raw, ok := details.(Raw); ok {
-		ren.Header().Set("Content-Type", raw.ContentType)
-		ren.Data(http.StatusOK, raw.Body)
+	switch v := details.(type) {
+	case Raw:
+		ren.Header().Set("Content-Type", v.ContentType)
+		ren.Data(http.StatusOK, v.Body)
 		return http.StatusOK
+	case Status:
+		ren.JSON(v.Code, v.Body)
+		return v.Code
 	}
 	if rt.Bare {
 		ren.JSON(http.StatusOK, details)
@@ -239,22 +215,39 @@ func (s *Server) respond(rt Route, params martini.Params, req *http.Request, ren
 	return http.StatusOK
 }
 
-// call runs the route's handler. Reads are coalesced (see coalescer): the
-// shared call is not cancelled by one caller going away, only by its
-// timeout. Text routes (metrics, profiles) and the header echo always run
-// on their own.
+// fail renders an error in the envelope with the status of its kind. The
+// wrapper is where a request gives up, so this is where a failure that is
+// not the caller's (5xx) is logged, once.
+func (s *Server) fail(ren render.Render, rt Route, req *http.Request, err error, details any) int {
+	status := statusOf(err)
+	msg := s.redact(err.Error())
+	switch {
+	case status == http.StatusBadGateway:
+		log.Warningf("%s: %s", strings.ToValidUTF8(req.URL.Path, "?"), msg)
+	case status >= 500 && status != http.StatusServiceUnavailable:
+		log.Errorf("%s: %s", strings.ToValidUTF8(req.URL.Path, "?"), msg)
+	}
+	ren.JSON(status, Envelope{Code: "ERROR", Message: msg, Details: details})
+	return status
+}
+
+// call runs the route's handler within its timeout. Reads are coalesced
+// (see coalescer): the shared call is not cancelled by one caller going
+// away, only by its timeout. Text routes (metrics, profiles) and the
+// header echo always run on their own.
 func (s *Server) call(rt Route, params martini.Params, req *http.Request, user string) (any, string, error) {
 	run := func(parent context.Context) func() (any, string, error) {
 		return func() (any, string, error) {
-			ctx, cancel := context.WithTimeout(parent, 5*time.Minute)
+			ctx, cancel := context.WithTimeout(parent, rt.timeout())
 			defer cancel()
-			return rt.Handler(&Request{Ctx: ctx, Params: params, HTTP: req, User: user})
+			return rt.Handler(&Request{Ctx: ctx, Params: params, HTTP: req, User: user, route: rt})
 		}
 	}
-	if rt.Mutates {
+	mutates := rt.mutates(req)
+	if mutates {
 		defer s.coalescer.mutated()
 	}
-	if rt.Mutates || isRawRoute(rt.Path) || rt.Path == "/api/headers" { // headers: the answer depends on more than the URL
+	if mutates || isRawRoute(rt.Path) || rt.Path == "/api/headers" { // headers: the answer depends on more than the URL
 		return run(req.Context())()
 	}
 	return s.coalescer.do(rt.Path+"\x00"+req.URL.RequestURI()+"\x00"+user, run(context.WithoutCancel(req.Context())))
@@ -273,100 +266,17 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, inst.ErrUnauthorized):
 		return http.StatusUnauthorized
+	case errors.Is(err, inst.ErrServerFailed):
+		return http.StatusBadGateway
+	case errors.Is(err, errBusy):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
 
 func (s *Server) redact(msg string) string {
-	for _, secret := range s.cfg.Secrets() {
+	for _, secret := range s.conf().Secrets() {
 		msg = strings.ReplaceAll(msg, secret, "********")
 	}
 	return msg
-}
-
-// authorize applies AuthenticationMethod, then, for mutating routes,
-// read-only mode and the power-user rules. It returns the user's name.
-func (s *Server) authorize(req *http.Request, mutates bool) (string, error) {
-	user, power, err := s.authenticate(req)
-	if err != nil || !mutates {
-		return user, err
-	}
-	if s.cfg.ReadOnly {
-		return user, fmt.Errorf("orchestrator is in read-only mode: %w", inst.ErrReadOnly)
-	}
-	if !power {
-		return user, fmt.Errorf("user %q may not change anything: %w", user, errForbidden)
-	}
-	return user, nil
-}
-
-// authenticate identifies the user and says whether they may mutate.
-func (s *Server) authenticate(req *http.Request) (user string, power bool, err error) {
-	switch s.cfg.AuthenticationMethod {
-	case "basic", "multi":
-		user, pass, ok := req.BasicAuth()
-		if !ok {
-			return "", false, fmt.Errorf("authentication required: %w", inst.ErrUnauthorized)
-		}
-		if s.cfg.AuthenticationMethod == "multi" && user == "readonly" {
-			return user, false, nil
-		}
-		if !constantTimeEqual(user, s.cfg.HTTPAuthUser) || !constantTimeEqual(pass, s.cfg.HTTPAuthPassword) {
-			return "", false, fmt.Errorf("invalid credentials: %w", inst.ErrUnauthorized)
-		}
-		return user, true, nil
-	case "proxy":
-		user := req.Header.Get(s.proxyHeader())
-		return user, s.isPowerUser(user), nil
-	}
-	return "", true, nil
-}
-
-func (s *Server) proxyHeader() string {
-	if s.cfg.AuthUserHeader == "" {
-		return "X-Forwarded-User"
-	}
-	return s.cfg.AuthUserHeader
-}
-
-// isPowerUser applies PowerAuthUsers ("*" = anyone) and PowerAuthGroups
-// (unix groups of the named user on this host).
-func (s *Server) isPowerUser(name string) bool {
-	if slices.Contains(s.cfg.PowerAuthUsers, "*") || (name != "" && slices.Contains(s.cfg.PowerAuthUsers, name)) {
-		return true
-	}
-	if name == "" || len(s.cfg.PowerAuthGroups) == 0 {
-		return false
-	}
-	u, err := user.Lookup(name)
-	if err != nil {
-		return false
-	}
-	gids, err := u.GroupIds()
-	if err != nil {
-		return false
-	}
-	for _, gid := range gids {
-		if g, err := user.LookupGroupId(gid); err == nil && slices.Contains(s.cfg.PowerAuthGroups, g.Name) {
-			return true
-		}
-	}
-	return false
-}
-
-func constantTimeEqual(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var v byte
-	for i := 0; i < len(a); i++ {
-		v |= a[i] ^ b[i]
-	}
-	return v == 0
-}
-
-// CanMutate reports whether a request may use mutating routes (web UI).
-func (s *Server) CanMutate(req *http.Request) bool {
-	_, err := s.authorize(req, true)
-	return err == nil
 }

@@ -89,7 +89,7 @@ func TestViewCommitByAnotherProcessSeen(t *testing.T) {
 	t.Parallel()
 	s := viewServer(t, 0, time.Hour)
 	require.NotContains(t, okBody(t, s, "/api/all-instances"), `"cli"`)
-	cli, err := backend.Open(context.Background(), s.cfg) // what a CLI run opens
+	cli, err := backend.Open(context.Background(), s.conf()) // what a CLI run opens
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = cli.Close() })
 	writeCluster(t, cli, "cli")

@@ -10,7 +10,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"orchestrator/go/config"
 )
@@ -64,10 +63,11 @@ func caPool(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// NewHTTPServer is the net/http server of the service: timeouts, and the
-// HTTPS settings from TLSConfig (nil: plain HTTP).
-func NewHTTPServer(h http.Handler, t *tls.Config) *http.Server {
-	return &http.Server{Handler: h, TLSConfig: t, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+// NewHTTPServer is the net/http server of the service: the limits (see
+// Limits), and the HTTPS settings from TLSConfig (nil: plain HTTP).
+func NewHTTPServer(h http.Handler, t *tls.Config, l Limits) *http.Server {
+	return &http.Server{Handler: h, TLSConfig: t, ReadHeaderTimeout: l.ReadHeader, ReadTimeout: l.Read, WriteTimeout: l.Write,
+		IdleTimeout: l.Idle, MaxHeaderBytes: l.MaxHeaderBytes}
 }
 
 // Serve serves on ln, over TLS when srv has a TLS configuration. A
@@ -84,17 +84,17 @@ func Serve(srv *http.Server, ln net.Listener) error {
 // verified certificate. Load-balancer checks are exempt unless
 // StatusOUVerify is set, since balancers seldom hold such a certificate.
 func (s *Server) checkOU(r *http.Request) error {
-	if !s.cfg.UseMutualTLS || len(s.cfg.SSLValidOUs) == 0 || r.TLS == nil {
+	if !s.conf().UseMutualTLS || len(s.conf().SSLValidOUs) == 0 || r.TLS == nil {
 		return nil
 	}
-	if !s.cfg.StatusOUVerify && s.statusPath(r.URL.Path) {
+	if !s.conf().StatusOUVerify && s.statusPath(r.URL.Path) {
 		return nil
 	}
 	if len(r.TLS.PeerCertificates) == 0 {
 		return errors.New("a client certificate is required")
 	}
 	ous := r.TLS.PeerCertificates[0].Subject.OrganizationalUnit
-	if slices.ContainsFunc(ous, func(ou string) bool { return slices.Contains(s.cfg.SSLValidOUs, ou) }) {
+	if slices.ContainsFunc(ous, func(ou string) bool { return slices.Contains(s.conf().SSLValidOUs, ou) }) {
 		return nil
 	}
 	return fmt.Errorf("client certificate OU %q is not in SSLValidOUs", strings.Join(ous, ","))
@@ -102,11 +102,11 @@ func (s *Server) checkOU(r *http.Request) error {
 
 // statusPath: the unauthenticated health and load-balancer checks.
 func (s *Server) statusPath(path string) bool {
-	p := strings.TrimPrefix(path, s.cfg.URLPrefix)
+	p := strings.TrimPrefix(path, s.conf().URLPrefix)
 	switch p {
 	case "/api/health", "/api/status", "/api/lb-check", "/api/_ping":
 		return true
 	}
-	return (s.cfg.StatusEndpoint != "" && p == s.cfg.StatusEndpoint) ||
+	return (s.conf().StatusEndpoint != "" && p == s.conf().StatusEndpoint) ||
 		strings.HasPrefix(p, "/api/leader-check") || strings.HasPrefix(p, "/api/routed-leader-check") || strings.HasPrefix(p, "/health/")
 }

@@ -81,7 +81,7 @@ func serveTLS(t *testing.T, cfg *config.Config) string {
 	require.NotNil(t, tc)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := NewHTTPServer(New(cfg, Deps{}), tc)
+	srv := NewHTTPServer(New(cfg, Deps{}), tc, DefaultLimits())
 	done := make(chan error, 1)
 	go func() { done <- Serve(srv, ln) }()
 	t.Cleanup(func() {

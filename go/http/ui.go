@@ -63,7 +63,7 @@ func (s *Server) webPage(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "web UI assets missing: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	body := strings.ReplaceAll(string(page), "{{URLPrefix}}", html.EscapeString(s.cfg.URLPrefix))
+	body := strings.ReplaceAll(string(page), "{{URLPrefix}}", html.EscapeString(s.conf().URLPrefix))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	_, _ = w.Write([]byte(body))

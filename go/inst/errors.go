@@ -16,6 +16,10 @@ var (
 	ErrReadOnly     = errors.New("read-only mode")
 	ErrUnauthorized = errors.New("unauthorized")
 	ErrRefused      = errors.New("refused")
+	// ErrServerFailed: a managed MySQL server, not orchestrator, failed:
+	// it could not be reached, dropped the connection, timed out or
+	// answered a statement with an error (HTTP 502).
+	ErrServerFailed = errors.New("the MySQL server failed")
 )
 
 // kindError is an error of a kind whose text is its message alone (not
@@ -33,3 +37,18 @@ func (e *kindError) Unwrap() error { return e.kind }
 func Errorf(kind error, format string, args ...any) error {
 	return &kindError{msg: fmt.Sprintf(format, args...), kind: kind}
 }
+
+// WithKind marks err as being of kind too (errors.Is(err, kind) holds)
+// without changing its text; errors.Is and errors.As still see err's own
+// chain.
+func WithKind(kind, err error) error {
+	if err == nil || errors.Is(err, kind) {
+		return err
+	}
+	return &markedError{err: err, kind: kind}
+}
+
+type markedError struct{ err, kind error }
+
+func (e *markedError) Error() string   { return e.err.Error() }
+func (e *markedError) Unwrap() []error { return []error{e.err, e.kind} }

@@ -125,7 +125,7 @@ func (a *Applier) exec(ctx context.Context, key inst.InstanceKey, st statement) 
 	}
 	db, err := a.c.DB(key)
 	if err != nil {
-		return a.fail(key, st, err)
+		return fmt.Errorf("%s on %s: %w", st.kind, key, err)
 	}
 	if _, err := db.ExecContext(ctx, st.text, st.args...); err != nil {
 		return a.fail(key, st, err)
@@ -133,8 +133,11 @@ func (a *Applier) exec(ctx context.Context, key inst.InstanceKey, st statement) 
 	return nil
 }
 
+// fail reports a statement the server did not carry out: the server
+// failed (inst.ErrServerFailed), whether it could not be reached or
+// answered with an error.
 func (a *Applier) fail(key inst.InstanceKey, st statement, err error) error {
-	return fmt.Errorf("%s on %s: %w", st.kind, key, a.c.Redact(err, st.secrets...))
+	return inst.WithKind(inst.ErrServerFailed, fmt.Errorf("%s on %s: %w", st.kind, key, a.c.Redact(err, st.secrets...)))
 }
 
 // simple runs a statement that depends only on the server's vocabulary.

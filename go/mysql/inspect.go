@@ -130,6 +130,9 @@ func (in *Inspector) probeContext(ctx context.Context) (context.Context, context
 	return context.WithCancel(ctx)
 }
 
+// probe reads the server. Once a pool for key exists (a bad key or TLS
+// setting fails before), every failure is the server's
+// (inst.ErrServerFailed): it could not be reached, or failed a statement.
 func (in *Inspector) probe(ctx context.Context, key inst.InstanceKey, s *session) (*ProbeResult, error) {
 	db, err := in.c.DB(key)
 	if err != nil {
@@ -137,18 +140,18 @@ func (in *Inspector) probe(ctx context.Context, key inst.InstanceKey, s *session
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, inst.WithKind(inst.ErrServerFailed, err)
 	}
 	defer conn.Close()
 	s.q = conn
 	srv, err := in.server(ctx, key, s)
 	if err != nil {
-		return nil, err
+		return nil, inst.WithKind(inst.ErrServerFailed, err)
 	}
 	p := newProbe(key, srv.term)
 	steps := append(p.coreSteps(), p.configSteps(in.cfg)...)
 	if err := runSteps(ctx, s, srv, steps, p.warn); err != nil {
-		return nil, err
+		return nil, inst.WithKind(inst.ErrServerFailed, err)
 	}
 	if p.inst.Version != srv.version || p.inst.VersionComment != srv.comment {
 		// Upgraded or replaced behind the same address: the next probe uses
@@ -197,7 +200,7 @@ func (in *Inspector) Terminology(ctx context.Context, key inst.InstanceKey) (Ter
 	}
 	srv, err := in.server(ctx, key, &session{q: db})
 	if err != nil {
-		return Terminology{}, fmt.Errorf("%s: %w", key, in.c.Redact(err))
+		return Terminology{}, inst.WithKind(inst.ErrServerFailed, fmt.Errorf("%s: %w", key, in.c.Redact(err)))
 	}
 	return srv.term, nil
 }

@@ -11,7 +11,7 @@ import (
 
 // downtimeLost downtimes the failed master and the lost replicas.
 func (rc *Recoverer) downtimeLost(ctx context.Context, r *TopologyRecovery, keys []inst.InstanceKey) {
-	minutes := rc.d.Config.MasterFailoverLostInstancesDowntimeMinutes
+	minutes := rc.conf().MasterFailoverLostInstancesDowntimeMinutes
 	if minutes == 0 {
 		return
 	}

@@ -42,8 +42,8 @@ type drainPlan struct {
 }
 
 func (rc *Recoverer) drainPlanFor(req Request) drainPlan {
-	return drainPlan{timeout: rc.drainTimeout(), patient: rc.d.Config.DelayMasterPromotionIfSQLThreadNotUpToDate,
-		failFast: rc.d.Config.FailMasterPromotionIfSQLThreadNotUpToDate, explicit: req.Candidate}
+	return drainPlan{timeout: rc.drainTimeout(), patient: rc.conf().DelayMasterPromotionIfSQLThreadNotUpToDate,
+		failFast: rc.conf().FailMasterPromotionIfSQLThreadNotUpToDate, explicit: req.Candidate}
 }
 
 func (p drainPlan) String() string {

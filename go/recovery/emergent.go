@@ -65,7 +65,7 @@ func (rc *Recoverer) emergent(ctx context.Context, entries []analysis.Replicatio
 // restartSpacing is how often one replica's IO thread may be restarted by
 // an emergent operation: five poll intervals (upstream's), at least 5 s.
 func (rc *Recoverer) restartSpacing() time.Duration {
-	return max(5*rc.d.Config.InstancePoll(), 5*time.Second)
+	return max(5*rc.conf().InstancePoll(), 5*time.Second)
 }
 
 // restartIOThreads restarts the IO thread of each replica in parallel

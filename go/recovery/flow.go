@@ -194,9 +194,9 @@ func (rc *Recoverer) automationRefusal(ctx context.Context, e analysis.Replicati
 	ci := e.ClusterDetails
 	switch {
 	case kind == KindIntermediateMaster && !ci.HasAutomatedIntermediateMasterRecovery:
-		return fmt.Sprintf("cluster %s (alias %s) matches no RecoverIntermediateMasterClusterFilters %q", ci.ClusterName, ci.ClusterAlias, rc.d.Config.RecoverIntermediateMasterClusterFilters)
+		return fmt.Sprintf("cluster %s (alias %s) matches no RecoverIntermediateMasterClusterFilters %q", ci.ClusterName, ci.ClusterAlias, rc.conf().RecoverIntermediateMasterClusterFilters)
 	case kind != KindIntermediateMaster && !ci.HasAutomatedMasterRecovery:
-		return fmt.Sprintf("cluster %s (alias %s) matches no RecoverMasterClusterFilters %q", ci.ClusterName, ci.ClusterAlias, rc.d.Config.RecoverMasterClusterFilters)
+		return fmt.Sprintf("cluster %s (alias %s) matches no RecoverMasterClusterFilters %q", ci.ClusterName, ci.ClusterAlias, rc.conf().RecoverMasterClusterFilters)
 	}
 	return ""
 }
@@ -204,7 +204,7 @@ func (rc *Recoverer) automationRefusal(ctx context.Context, e analysis.Replicati
 // run runs the recovery flow of its kind.
 func (rc *Recoverer) run(ctx context.Context, r *TopologyRecovery, req Request, kind string) error {
 	if !req.SkipHooks && !req.DryRun {
-		if err := rc.runHooks(ctx, "PreFailoverProcesses", rc.d.Config.PreFailoverProcesses, rc.hookVarsOf(r, nil)); err != nil {
+		if err := rc.runHooks(ctx, "PreFailoverProcesses", rc.conf().PreFailoverProcesses, rc.hookVarsOf(r, nil)); err != nil {
 			rc.decide(ctx, r, "aborted: a PreFailoverProcesses hook failed: %v", err)
 			return err
 		}
@@ -218,7 +218,7 @@ func (rc *Recoverer) run(ctx context.Context, r *TopologyRecovery, req Request, 
 		if err != nil {
 			other = nil
 		}
-		cand, why, err := coMasterSuccessor(other, otherKey, req.Candidate, rc.d.Config.CoMasterRecoveryMustPromoteOtherCoMaster)
+		cand, why, err := coMasterSuccessor(other, otherKey, req.Candidate, rc.conf().CoMasterRecoveryMustPromoteOtherCoMaster)
 		if err != nil {
 			rc.decide(ctx, r, "no replica promoted: %v", err)
 			return err
@@ -249,16 +249,16 @@ func (rc *Recoverer) postHooks(ctx context.Context, r *TopologyRecovery, req Req
 		}
 	}
 	if successor == nil {
-		run("PostUnsuccessfulFailoverProcesses", rc.d.Config.PostUnsuccessfulFailoverProcesses)
+		run("PostUnsuccessfulFailoverProcesses", rc.conf().PostUnsuccessfulFailoverProcesses)
 		return
 	}
 	switch r.Type {
 	case KindMaster, KindCoMaster:
-		run("PostMasterFailoverProcesses", rc.d.Config.PostMasterFailoverProcesses)
+		run("PostMasterFailoverProcesses", rc.conf().PostMasterFailoverProcesses)
 	case KindIntermediateMaster:
-		run("PostIntermediateMasterFailoverProcesses", rc.d.Config.PostIntermediateMasterFailoverProcesses)
+		run("PostIntermediateMasterFailoverProcesses", rc.conf().PostIntermediateMasterFailoverProcesses)
 	}
-	run("PostFailoverProcesses", rc.d.Config.PostFailoverProcesses)
+	run("PostFailoverProcesses", rc.conf().PostFailoverProcesses)
 }
 
 // IsNotAttempted reports errors that mean "nothing to recover".

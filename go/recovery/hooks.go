@@ -144,13 +144,13 @@ func (rc *Recoverer) runHooks(ctx context.Context, name string, hooks []string, 
 }
 
 func (rc *Recoverer) runHook(ctx context.Context, command string, v hookVars) (string, error) {
-	timeout := time.Duration(rc.d.Config.HookTimeoutSeconds) * time.Second
+	timeout := time.Duration(rc.conf().HookTimeoutSeconds) * time.Second
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	shell := rc.d.Config.ProcessesShellCommand
+	shell := rc.conf().ProcessesShellCommand
 	if shell == "" {
 		shell = "bash"
 	}

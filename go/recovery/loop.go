@@ -163,7 +163,7 @@ func (rc *Recoverer) check(ctx context.Context, cluster string, record *analysis
 			continue
 		}
 		problems = append(problems, key.String()+" "+string(e.Analysis))
-		hooks := rc.registerDetection(ctx, e) && len(rc.d.Config.OnFailureDetectionProcesses) > 0
+		hooks := rc.registerDetection(ctx, e) && len(rc.conf().OnFailureDetectionProcesses) > 0
 		attempt := actionable && !rc.gate.held(key, false, now)
 		if !hooks && !attempt {
 			continue
@@ -212,7 +212,7 @@ func (rc *Recoverer) registerDetection(ctx context.Context, e analysis.Replicati
 func (rc *Recoverer) detectionHooks(ctx context.Context, e analysis.ReplicationAnalysis) error {
 	r := rc.newRecovery(e, kindOf(e.Analysis), "")
 	r.UID = ""
-	err := rc.runHooks(ctx, "OnFailureDetectionProcesses", rc.d.Config.OnFailureDetectionProcesses, rc.hookVarsOf(r, nil))
+	err := rc.runHooks(ctx, "OnFailureDetectionProcesses", rc.conf().OnFailureDetectionProcesses, rc.hookVarsOf(r, nil))
 	if err != nil {
 		log.Errorf("detection of %s on %s: %v", e.Analysis, e.AnalyzedInstanceKey, err)
 	}
@@ -291,14 +291,14 @@ func (rc *Recoverer) automated(ctx context.Context, e analysis.ReplicationAnalys
 // recent failovers.
 func (rc *Recoverer) maintain(ctx context.Context, leader Fence) {
 	rc.flushUnresolved(ctx)
-	period := time.Duration(rc.d.Config.FailureDetectionPeriodBlockMinutes) * time.Minute
+	period := time.Duration(rc.conf().FailureDetectionPeriodBlockMinutes) * time.Minute
 	if period <= 0 {
 		period = detectionPeriod
 	}
 	if _, err := rc.d.Store.ExpireDetections(ctx, period); err != nil && ctx.Err() == nil {
 		log.Errorf("expire detections: %v", err)
 	}
-	block := rc.d.Config.RecoveryPeriodBlock()
+	block := rc.conf().RecoveryPeriodBlock()
 	if _, err := rc.d.Store.ExpireRecoveryPeriods(ctx, block); err != nil && ctx.Err() == nil {
 		log.Errorf("expire recovery periods: %v", err)
 	}

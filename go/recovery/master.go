@@ -49,7 +49,7 @@ func (rc *Recoverer) recoverDeadMaster(ctx context.Context, r *TopologyRecovery,
 		}
 	}
 	o := rc.candidateOptions()
-	o.ExplicitCandidate, o.NotDrained, o.FailIfNotDrained = req.Candidate, notDrained, rc.d.Config.FailMasterPromotionIfSQLThreadNotUpToDate
+	o.ExplicitCandidate, o.NotDrained, o.FailIfNotDrained = req.Candidate, notDrained, rc.conf().FailMasterPromotionIfSQLThreadNotUpToDate
 	choice, err := ChooseCandidate(failed, replicas, o)
 	for _, line := range choice.Explanation {
 		rc.decide(ctx, r, "%s", line)
@@ -165,7 +165,7 @@ func (rc *Recoverer) finishLost(ctx context.Context, r *TopologyRecovery, failed
 		if _, ok := outcome[k]; !ok {
 			outcome[k] = "lost: " + l.Reason
 		}
-		if rc.d.Config.DetachLostReplicas() && l.Instance.IsLastCheckValid {
+		if rc.conf().DetachLostReplicas() && l.Instance.IsLastCheckValid {
 			if err := rc.apply(r).DetachMasterHost(ctx, k); err != nil {
 				r.addError(err)
 			} else {

@@ -46,7 +46,7 @@ func (rc *Recoverer) promote(ctx context.Context, r *TopologyRecovery, cand *ins
 			return nil, err
 		}
 	}
-	apply := rc.d.Config.ApplyMySQLPromotionAfterMasterFailover || graceful
+	apply := rc.conf().ApplyMySQLPromotionAfterMasterFailover || graceful
 	if !apply {
 		rc.step(ctx, r, "promoting %s (ApplyMySQLPromotionAfterMasterFailover is off: replication settings and read_only left as they are)", cand.Key)
 		promoted, err := rc.answering(ctx, cand.Key, false)

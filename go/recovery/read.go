@@ -41,7 +41,7 @@ func (rc *Recoverer) Acknowledge(ctx context.Context, q backend.RecoveryQuery, b
 
 // Blocked lists the recoveries refused or skipped within the block period.
 func (rc *Recoverer) Blocked(ctx context.Context, cluster string) ([]backend.BlockedRecovery, error) {
-	within := rc.d.Config.RecoveryPeriodBlock()
+	within := rc.conf().RecoveryPeriodBlock()
 	if within <= 0 {
 		within = detectionPeriod
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"orchestrator/go/analysis"
@@ -41,6 +42,7 @@ type Deps struct {
 // Recoverer runs detections and recoveries. One per process.
 type Recoverer struct {
 	d        Deps
+	cfg      atomic.Pointer[config.Config] // d.Config at first, replaced whole by ApplyConfig
 	stalls   *stallTracker
 	trigger  *pendingChecks // clusters to check now
 	gate     *entryGate     // per analysed instance: work running, refusals held
@@ -56,8 +58,22 @@ type Recoverer struct {
 
 // New builds a Recoverer.
 func New(d Deps) *Recoverer {
-	return &Recoverer{d: d, stalls: newStallTracker(), trigger: newPendingChecks(), gate: newEntryGate(), restarts: newRestartLog(), busy: map[string]bool{},
+	rc := &Recoverer{d: d, stalls: newStallTracker(), trigger: newPendingChecks(), gate: newEntryGate(), restarts: newRestartLog(), busy: map[string]bool{},
 		unresolved: map[string]backend.RecoveryRow{}}
+	rc.cfg.Store(d.Config)
+	return rc
+}
+
+// conf is the configuration the Recoverer runs with now.
+func (rc *Recoverer) conf() *config.Config { return rc.cfg.Load() }
+
+// ApplyConfig takes a reloaded configuration: the recovery filters,
+// block periods and hooks apply to the next detection, recovery or hook
+// (a recovery under way reads each setting when it gets to it). It never
+// refuses.
+func (rc *Recoverer) ApplyConfig(cfg *config.Config) error {
+	rc.cfg.Store(cfg)
+	return nil
 }
 
 // Recovery kinds (TopologyRecovery.Type).
@@ -189,7 +205,7 @@ func (rc *Recoverer) apply(r *TopologyRecovery) *mysql.Applier {
 
 // candidateOptions are the configured rules of candidate choice.
 func (rc *Recoverer) candidateOptions() CandidateOptions {
-	c := rc.d.Config
+	c := rc.conf()
 	return CandidateOptions{
 		PromotionIgnoreHostnameFilters:       c.PromotionIgnoreHostnameFilters,
 		PreventCrossDataCenterMasterFailover: c.PreventCrossDataCenterMasterFailover,
@@ -199,7 +215,7 @@ func (rc *Recoverer) candidateOptions() CandidateOptions {
 }
 
 func (rc *Recoverer) drainTimeout() time.Duration {
-	if n := rc.d.Config.RelayLogDrainTimeoutSeconds; n > 0 {
+	if n := rc.conf().RelayLogDrainTimeoutSeconds; n > 0 {
 		return time.Duration(n) * time.Second
 	}
 	return defaultDrainTimeout

@@ -58,9 +58,9 @@ func (rc *Recoverer) register(ctx context.Context, r *TopologyRecovery, forced b
 			return err
 		}
 	} else {
-		block := rc.d.Config.RecoveryPeriodBlock()
+		block := rc.conf().RecoveryPeriodBlock()
 		if block <= 0 {
-			block = time.Duration(rc.d.Config.RecoveryPeriodBlockMinutes) * time.Minute
+			block = time.Duration(rc.conf().RecoveryPeriodBlockMinutes) * time.Minute
 		}
 		prev, err := rc.d.Store.BlockingRecovery(ctx, cluster, key, block)
 		switch {

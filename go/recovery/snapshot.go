@@ -71,7 +71,7 @@ func mark(seen map[inst.InstanceKey]stallMark, k inst.InstanceKey, sig string, c
 
 // options are the analysis settings from the config.
 func (rc *Recoverer) options() analysis.Options {
-	c := rc.d.Config
+	c := rc.conf()
 	return analysis.Options{
 		Freshness:                               rc.d.Reader.Freshness(),
 		ReasonableReplicationLagSeconds:         int64(c.ReasonableReplicationLagSeconds),

@@ -134,11 +134,11 @@ func (rc *Recoverer) successorFor(m *inst.Instance, replicas []*inst.Instance, d
 }
 
 func (rc *Recoverer) takeoverRefusal(m, succ *inst.Instance) string {
-	maxLag := int64(rc.d.Config.ReasonableMaintenanceReplicationLagSeconds)
+	maxLag := int64(rc.conf().ReasonableMaintenanceReplicationLagSeconds)
 	switch {
 	case succ.PromotionRule == inst.MustNotPromoteRule:
 		return fmt.Sprintf("%s has promotion rule must_not", succ.Key)
-	case inst.CompileHostnameFilters(rc.d.Config.PromotionIgnoreHostnameFilters).Match(succ.Key.Hostname):
+	case inst.CompileHostnameFilters(rc.conf().PromotionIgnoreHostnameFilters).Match(succ.Key.Hostname):
 		return fmt.Sprintf("%s matches PromotionIgnoreHostnameFilters", succ.Key)
 	case !succ.IsLastCheckValid || !succ.IsReplicating():
 		return fmt.Sprintf("%s is not replicating from %s", succ.Key, m.Key)
@@ -180,7 +180,7 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 	} else {
 		rc.decide(ctx, r, "replication credentials not read (%v): the old master keeps the ones it has", err)
 	}
-	if err := rc.runHooks(ctx, "PreGracefulTakeoverProcesses", rc.d.Config.PreGracefulTakeoverProcesses, rc.hookVarsOf(r, succ)); err != nil {
+	if err := rc.runHooks(ctx, "PreGracefulTakeoverProcesses", rc.conf().PreGracefulTakeoverProcesses, rc.hookVarsOf(r, succ)); err != nil {
 		return err
 	}
 	if err := rc.apply(r).SetReadOnly(ctx, m.Key, true); err != nil {
@@ -257,7 +257,7 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 	}
 	r.DataSafety = newSafetyReport(promoted, append(replicas, m), map[inst.InstanceKey]bool{}, outcome)
 	rc.announce(ctx, r, succ, promoted) // the old master stays as configured: not demoted again
-	if err := rc.runHooks(ctx, "PostGracefulTakeoverProcesses", rc.d.Config.PostGracefulTakeoverProcesses, rc.hookVarsOf(r, promoted)); err != nil {
+	if err := rc.runHooks(ctx, "PostGracefulTakeoverProcesses", rc.conf().PostGracefulTakeoverProcesses, rc.hookVarsOf(r, promoted)); err != nil {
 		r.addError(err)
 	}
 	return nil
@@ -267,7 +267,7 @@ func (rc *Recoverer) takeover(ctx context.Context, r *TopologyRecovery, m, succ 
 // last transaction (its GTID position, or its binlog coordinates), then
 // stops them.
 func (rc *Recoverer) catchUp(ctx context.Context, r *TopologyRecovery, m *inst.Instance, replicas []*inst.Instance, gtid bool) error {
-	wait := time.Duration(max(rc.d.Config.ReasonableMaintenanceReplicationLagSeconds, 1)) * time.Second
+	wait := time.Duration(max(rc.conf().ReasonableMaintenanceReplicationLagSeconds, 1)) * time.Second
 	c, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	target := m.ExecutedGTID()

@@ -106,7 +106,7 @@ func (rc *Recoverer) watch(ctx context.Context, key inst.InstanceKey, cluster st
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(max(rc.d.Config.InstancePoll(), time.Second)):
+		case <-time.After(max(rc.conf().InstancePoll(), time.Second)):
 		}
 	}
 }

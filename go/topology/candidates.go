@@ -11,7 +11,7 @@ import (
 // Candidates lists the registered promotion rules that have not expired
 // (CandidateInstanceExpireMinutes), ordered by key (bulk-promotion-rules).
 func (r *Reader) Candidates(ctx context.Context) ([]backend.Candidate, error) {
-	since := time.Now().Add(-time.Duration(r.cfg.CandidateInstanceExpireMinutes) * time.Minute)
+	since := time.Now().Add(-time.Duration(r.conf().CandidateInstanceExpireMinutes) * time.Minute)
 	m, err := r.store.Candidates(ctx, since)
 	if err != nil {
 		return nil, err

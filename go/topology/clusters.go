@@ -37,7 +37,7 @@ func (r *Reader) Problems(ctx context.Context, hint string) ([]*inst.Instance, e
 	if err != nil {
 		return nil, err
 	}
-	ignore := inst.CompileHostnameFilters(r.cfg.ProblemIgnoreHostnameFilters)
+	ignore := inst.CompileHostnameFilters(r.conf().ProblemIgnoreHostnameFilters)
 	out := []*inst.Instance{}
 	for _, i := range list {
 		if len(i.Problems) == 0 || i.IsDowntimed || ignore.Match(i.Key.Hostname) {

@@ -39,7 +39,7 @@ func (r *Reader) HeuristicDomainInstance(ctx context.Context, hint string) (inst
 	if err != nil {
 		return inst.InstanceKey{}, fmt.Errorf("writer of domain %s: %w", domain, err)
 	}
-	key, err := inst.ParseInstanceKey(v, r.cfg.DefaultInstancePort)
+	key, err := inst.ParseInstanceKey(v, r.conf().DefaultInstancePort)
 	if err != nil {
 		return inst.InstanceKey{}, fmt.Errorf("writer of domain %s: stored value %q: %w", domain, v, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"orchestrator/go/backend"
@@ -20,21 +21,33 @@ import (
 // with derived state (validity, downtime, maintenance, promotion rules).
 type Reader struct {
 	store *backend.Store
-	cfg   *config.Config
+	cfg   atomic.Pointer[config.Config] // replaced whole by ApplyConfig
 }
 
 // NewReader builds a Reader.
 func NewReader(store *backend.Store, cfg *config.Config) *Reader {
-	return &Reader{store: store, cfg: cfg}
+	r := &Reader{store: store}
+	r.cfg.Store(cfg)
+	return r
+}
+
+func (r *Reader) conf() *config.Config { return r.cfg.Load() }
+
+// ApplyConfig takes a reloaded configuration: InstancePollSeconds (how
+// fresh a check must be to count as up to date) applies from the next
+// read. It never refuses.
+func (r *Reader) ApplyConfig(cfg *config.Config) error {
+	r.cfg.Store(cfg)
+	return nil
 }
 
 // Freshness returns the current derivation settings.
 func (r *Reader) Freshness() inst.Freshness {
 	return inst.Freshness{
 		Now:                      time.Now(),
-		PollInterval:             r.cfg.InstancePoll(),
-		ReasonableCheck:          time.Duration(r.cfg.ReasonableInstanceCheckSeconds) * time.Second,
-		ReasonableReplicationLag: int64(r.cfg.ReasonableReplicationLagSeconds),
+		PollInterval:             r.conf().InstancePoll(),
+		ReasonableCheck:          time.Duration(r.conf().ReasonableInstanceCheckSeconds) * time.Second,
+		ReasonableReplicationLag: int64(r.conf().ReasonableReplicationLagSeconds),
 	}
 }
 
@@ -60,7 +73,7 @@ func (r *Reader) annotations(ctx context.Context) (*annotations, error) {
 	for _, x := range m {
 		a.maintenance[x.Key] = x
 	}
-	since := time.Now().Add(-time.Duration(r.cfg.CandidateInstanceExpireMinutes) * time.Minute)
+	since := time.Now().Add(-time.Duration(r.conf().CandidateInstanceExpireMinutes) * time.Minute)
 	if a.candidates, err = r.store.Candidates(ctx, since); err != nil {
 		return nil, err
 	}
@@ -155,7 +168,7 @@ func (r *Reader) ResolveCluster(ctx context.Context, hint string) (string, error
 			return name, nil
 		}
 	}
-	if key, err := inst.ParseInstanceKey(hint, r.cfg.DefaultInstancePort); err == nil {
+	if key, err := inst.ParseInstanceKey(hint, r.conf().DefaultInstancePort); err == nil {
 		list, err := r.store.ReadInstances(ctx, backend.InstanceFilter{Key: &key})
 		if err != nil {
 			return "", err

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -28,6 +29,9 @@ const (
 	// StepDownMark prefixes the row's token of a leader asked to step down
 	// (reelect): it still leads until its next tick.
 	StepDownMark = "stepdown:"
+	// HandoverMark prefixes the row's token of a leader asked to hand
+	// over (grab-election): "handover:<holder>:<successor>".
+	HandoverMark = "handover:"
 	// ProbeWait bounds each HTTP request of the helpers.
 	ProbeWait = 400 * time.Millisecond
 )
@@ -219,6 +223,19 @@ func (c *Cluster) RowLeader() (token string, fresh bool, err error) {
 		return "", false, nil
 	}
 	return token, err == nil && time.Duration(ageMicros)*time.Microsecond < Expire, err
+}
+
+// RowHolder is the token of the node holding the leader row whose token
+// is token, marked for a step-down or a handover or not.
+func RowHolder(token string) string {
+	if t, ok := strings.CutPrefix(token, StepDownMark); ok {
+		return t
+	}
+	if t, ok := strings.CutPrefix(token, HandoverMark); ok {
+		holder, _, _ := strings.Cut(t, ":")
+		return holder
+	}
+	return token
 }
 
 // Leader returns the node that leads by both accounts — the only one

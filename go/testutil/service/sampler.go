@@ -2,7 +2,6 @@ package service
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,7 +44,7 @@ func (s *Sampler) run() {
 		switch {
 		case len(l) > 1:
 			s.violations = append(s.violations, fmt.Sprintf("%s: %d nodes answer leader-check 200", time.Now().Format("15:04:05.000"), len(l)))
-		case len(l) == 1 && errBefore == nil && errAfter == nil && before == after && strings.TrimPrefix(before, StepDownMark) != l[0].Token:
+		case len(l) == 1 && errBefore == nil && errAfter == nil && before == after && RowHolder(before) != l[0].Token:
 			s.violations = append(s.violations, fmt.Sprintf("%s: %s answers leader-check 200 but the backend row names %q", time.Now().Format("15:04:05.000"), l[0].Name, before))
 		}
 		s.mu.Unlock()
