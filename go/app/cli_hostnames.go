@@ -52,11 +52,18 @@ func cliResetResolves(e *Env) error {
 }
 
 func cliShowResolves(e *Env) error {
-	d, err := e.Discoverer()
-	if err != nil {
-		return err
-	}
-	m, err := d.HostnameResolves(e.Ctx)
+	return printPairsOf(e, func() (map[string]string, error) {
+		d, err := e.Discoverer()
+		if err != nil {
+			return nil, err
+		}
+		return d.HostnameResolves(e.Ctx)
+	})
+}
+
+// printPairsOf prints what read returns, as printPairs does.
+func printPairsOf(e *Env, read func() (map[string]string, error)) error {
+	m, err := read()
 	if err != nil {
 		return err
 	}
@@ -112,16 +119,13 @@ func cliDeregisterUnresolve(e *Env) error {
 }
 
 func cliShowUnresolves(e *Env) error {
-	s, err := e.Store()
-	if err != nil {
-		return err
-	}
-	m, err := s.HostnameUnresolves(e.Ctx)
-	if err != nil {
-		return err
-	}
-	printPairs(e, m)
-	return nil
+	return printPairsOf(e, func() (map[string]string, error) {
+		s, err := e.Store()
+		if err != nil {
+			return nil, err
+		}
+		return s.HostnameUnresolves(e.Ctx)
+	})
 }
 
 func cliSetDomainInstance(e *Env) error {
