@@ -2,7 +2,6 @@ package recovery
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"orchestrator/go/backend"
 	"orchestrator/go/config"
 	"orchestrator/go/inst"
-	"orchestrator/go/testutil/sandbox"
 )
 
 // comStopSlave is the server's count of STOP SLAVE statements.
@@ -33,17 +31,7 @@ func (f *fixture) comStopSlave(t *testing.T, k inst.InstanceKey) int {
 // operation restarts the replicas' IO threads (audited, at most once per
 // five poll intervals each); they reconnect, so nothing is promoted.
 func TestLaggingReplicasOfUnreachableMasterRestarted(t *testing.T) {
-	sb := sandbox.Current()
-	masterAddr := sb.Addr(sb.MasterPort)
-	var p *proxy
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if addr == masterAddr {
-			addr = p.ln.Addr().String()
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}
-	p = newProxy(t, masterAddr)
+	p, dial := masterThroughProxy(t)
 	f := setup(t, func(c *config.Config) { c.ReplicationLagQuery = "SELECT 100" }, dial)
 	ctx := context.Background()
 	before := map[inst.InstanceKey]int{f.r1: f.comStopSlave(t, f.r1), f.r2: f.comStopSlave(t, f.r2)}

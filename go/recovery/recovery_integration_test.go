@@ -391,6 +391,23 @@ func newProxy(t *testing.T, target string) *proxy {
 	return p
 }
 
+// masterThroughProxy returns a proxy to the sandbox's master and the dial
+// function that sends orchestrator's connections to the master through
+// it (every other address is dialled directly), for setup.
+func masterThroughProxy(t *testing.T) (*proxy, mysql.DialFunc) {
+	t.Helper()
+	sb := sandbox.Current()
+	masterAddr := sb.Addr(sb.MasterPort)
+	p := newProxy(t, masterAddr)
+	return p, func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr == masterAddr {
+			addr = p.ln.Addr().String()
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+}
+
 func (p *proxy) serve() {
 	for {
 		c, err := p.ln.Accept()
@@ -426,17 +443,7 @@ func (p *proxy) cutOff() {
 // through a proxy; cutting it leaves the replicas replicating → the
 // analysis says UnreachableMaster and nothing is promoted.
 func TestOrchestratorAloneCutOffNoFailover(t *testing.T) {
-	sb := sandbox.Current()
-	masterAddr := sb.Addr(sb.MasterPort)
-	var p *proxy
-	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if addr == masterAddr {
-			addr = p.ln.Addr().String()
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
-	}
-	p = newProxy(t, masterAddr)
+	p, dial := masterThroughProxy(t)
 	f := setup(t, nil, dial)
 	f.runLoops(t)
 	time.Sleep(1500 * time.Millisecond)
